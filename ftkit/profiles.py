@@ -1,0 +1,80 @@
+"""Run profiles: one plain mapping of notebook parameters per notebook and profile.
+
+- ``smoke``: CPU, offline, tiny counts (tests and CI; a laptop learner without a GPU).
+- ``reduced``: real data subsets and the offline-capable real models (the GPU-runner profile; slow on CPU).
+- ``full``: the seed tutorials' scale (GPU, online models such as ``klue/bert-base``).
+
+A value given as ``{"ko": ..., "en": ...}`` is picked by the language of the notebook's ``DATASET``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ftkit.errors import ConfigError
+
+PROFILES = ("smoke", "reduced", "full")
+
+E5 = "intfloat/multilingual-e5-small"
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+
+NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
+    "01_pretraining_and_sentiment": {
+        "smoke": dict(DATASET="nsmc", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=160, N_EVAL=160,
+                      EPOCHS=1, BATCH_SIZE=16, MAX_LENGTH=64, LEARNING_RATE=1e-4, FREEZE_EMBEDDINGS=True),
+        "reduced": dict(DATASET="nsmc", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=4000, N_EVAL=1000,
+                        EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH=64, LEARNING_RATE=1e-4, FREEZE_EMBEDDINGS=True),
+        "full": dict(DATASET="nsmc", MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},
+                     N_TRAIN=None, N_EVAL=None, EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH=128,
+                     LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=False),
+    },
+    # Lessons 02-07 add their entries here (one key per notebook file stem).
+}
+
+
+def resolve_profile(profile: str = "auto") -> str:
+    """Return a concrete profile name; ``auto`` means ``reduced`` with a CUDA GPU, else ``smoke``."""
+    if profile == "auto":
+        import torch
+
+        return "reduced" if torch.cuda.is_available() else "smoke"
+    if profile not in PROFILES:
+        raise ConfigError(
+            f"알 수 없는 프로필 '{profile}'입니다. 다음 중 하나를 쓰세요: auto, {', '.join(PROFILES)}",
+            f"Unknown profile '{profile}'. Use one of: auto, {', '.join(PROFILES)}",
+        )
+    return profile
+
+
+def notebook_names() -> list[str]:
+    """Names of all notebooks that have profiles, in lesson order."""
+    return sorted(NOTEBOOKS)
+
+
+def params(notebook: str, profile: str = "auto", **overrides: Any) -> dict[str, Any]:
+    """Parameters of ``notebook`` under ``profile``; overrides that are not None replace them.
+
+    Every notebook takes ``SEED`` (default 42). The result also holds ``PROFILE`` (the concrete profile name).
+    """
+    if notebook not in NOTEBOOKS:
+        raise ConfigError(
+            f"알 수 없는 노트북 '{notebook}'입니다. 사용 가능: {', '.join(notebook_names())}",
+            f"Unknown notebook '{notebook}'. Available: {', '.join(notebook_names())}",
+        )
+    profile = resolve_profile(profile)
+    values = {"SEED": 42, **copy.deepcopy(NOTEBOOKS[notebook][profile])}
+    unknown = sorted(set(overrides) - set(values))
+    if unknown:
+        raise ConfigError(
+            f"'{notebook}'에 없는 파라미터입니다: {', '.join(unknown)}. 사용 가능: {', '.join(sorted(values))}",
+            f"Unknown parameter(s) for '{notebook}': {', '.join(unknown)}. Known: {', '.join(sorted(values))}",
+        )
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if "DATASET" in values:
+        from ftkit.data import language_of
+
+        lang = language_of(values["DATASET"])
+        values = {k: (v[lang] if isinstance(v, dict) and set(v) <= {"ko", "en"} and v else v)
+                  for k, v in values.items()}
+    values["PROFILE"] = profile
+    return values

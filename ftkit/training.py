@@ -1,0 +1,327 @@
+"""Training helpers: device and precision checks, quiet Trainer set-up, time and peak-memory measurement."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ftkit import paths
+from ftkit.errors import ConfigError
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (call before ``from_pretrained`` so new heads are reproducible)."""
+    import transformers
+
+    transformers.set_seed(seed)
+
+
+def device():
+    """``cuda`` when a GPU is present, else ``cpu`` (as a torch.device)."""
+    import torch
+
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def check_precision(fp16: bool = False, bf16: bool = False) -> None:
+    """Refuse mixed precision that this machine cannot do, instead of silently ignoring it."""
+    import torch
+
+    if fp16 and not torch.cuda.is_available():
+        raise ConfigError(
+            "fp16 혼합 정밀도는 CUDA GPU에서만 동작합니다. GPU 런타임을 쓰거나 fp16=False로 두세요.",
+            "fp16 mixed precision needs a CUDA GPU. Use a GPU runtime or set fp16=False.",
+        )
+    if bf16 and not (torch.cuda.is_available() and torch.cuda.is_bf16_supported()):
+        if not torch.cuda.is_available():
+            return  # CPU bf16 autocast works with use_cpu=True (set by training_args)
+        raise ConfigError(
+            "이 GPU는 bf16을 지원하지 않습니다. fp16=True를 쓰거나 bf16=False로 두세요.",
+            "This GPU does not support bf16. Use fp16=True or set bf16=False.",
+        )
+
+
+def training_args(output_dir: str | Path, **kwargs: Any):
+    """``TrainingArguments`` with course defaults: no checkpoints, no reporting, quiet when headless.
+
+    Any keyword overrides a default (e.g. ``eval_strategy="epoch"``).
+    """
+    import torch
+    from transformers import TrainingArguments
+
+    check_precision(kwargs.get("fp16", False), kwargs.get("bf16", False))
+    defaults: dict[str, Any] = dict(
+        save_strategy="no",
+        report_to="none",
+        logging_strategy="steps",
+        logging_steps=10,
+        disable_tqdm=paths.is_headless(),
+        dataloader_num_workers=0,
+    )
+    if kwargs.get("bf16") and not torch.cuda.is_available():
+        defaults["use_cpu"] = True
+    defaults.update(kwargs)
+    return TrainingArguments(output_dir=str(output_dir), **defaults)
+
+
+def quiet_trainer(trainer):
+    """Drop the callbacks that print log dicts and progress bars in headless runs; returns the trainer."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    if paths.is_headless():
+        trainer.remove_callback(PrinterCallback)
+        trainer.remove_callback(ProgressCallback)
+    return trainer
+
+
+def log_history(trainer, key: str = "loss") -> list[tuple[int, float]]:
+    """(step, value) pairs of one logged quantity, e.g. ``loss`` or ``eval_loss``."""
+    return [(h["step"], h[key]) for h in trainer.state.log_history if key in h]
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+@dataclass
+class Measurement:
+    seconds: float = 0.0
+    peak_memory_mb: float = 0.0
+
+
+class measure:
+    """Context manager: wall time and peak memory of the block.
+
+    On a GPU, peak memory is ``torch.cuda.max_memory_allocated``; on CPU, the peak process RSS
+    sampled every 20 ms (includes what was resident before the block).
+    """
+
+    def __init__(self, interval: float = 0.02):
+        self.interval = interval
+        self.result = Measurement()
+
+    def __enter__(self) -> Measurement:
+        import torch
+
+        self._cuda = torch.cuda.is_available()
+        if self._cuda:
+            torch.cuda.reset_peak_memory_stats()
+        self._peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        self._t0 = time.perf_counter()
+        return self.result
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._peak = max(self._peak, _rss_mb())
+
+    def __exit__(self, *exc) -> None:
+        import torch
+
+        self.result.seconds = round(time.perf_counter() - self._t0, 2)
+        self._stop.set()
+        self._thread.join()
+        if self._cuda:
+            self.result.peak_memory_mb = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+        else:
+            self.result.peak_memory_mb = round(max(self._peak, _rss_mb()), 1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A hand-written PyTorch training loop (lesson 03) and helpers the Trainer lessons share.
+# ---------------------------------------------------------------------------------------------------------
+
+def pad_collate(tokenizer, pad_to_multiple_of: int | None = 8, label_key: str = "labels"):
+    """A ``collate_fn`` for ``DataLoader``: pads a list of tokenised rows to the longest in the batch.
+
+    Keeps only the model inputs the tokenizer produced (``input_ids``, ``attention_mask`` and, where
+    the checkpoint uses them, ``token_type_ids``) and the labels; ``label``/``labels`` both work.
+    Padding to a multiple of 8 suits tensor cores and costs little.
+    """
+    import torch
+
+    keys = set(tokenizer.model_input_names)
+
+    def collate(rows: list[dict]) -> dict:
+        features = [{k: v for k, v in row.items() if k in keys} for row in rows]
+        batch = tokenizer.pad(features, padding=True, pad_to_multiple_of=pad_to_multiple_of, return_tensors="pt")
+        for key in ("labels", "label"):
+            if key in rows[0]:
+                batch[label_key] = torch.tensor([int(row[key]) for row in rows])
+                break
+        return dict(batch)
+
+    return collate
+
+
+def padding_share(batches) -> float:
+    """Share of padded positions (attention_mask == 0) over all positions in an iterable of batches."""
+    padded = total = 0
+    for batch in batches:
+        mask = batch["attention_mask"]
+        padded += int((mask == 0).sum())
+        total += int(mask.numel())
+    return padded / total if total else 0.0
+
+
+def class_weights(labels, num_labels: int, power: float = 1.0):
+    """Inverse-frequency class weights (mean 1) as a float tensor; ``power=0.5`` gives a milder version."""
+    import numpy as np
+    import torch
+
+    counts = np.bincount(np.asarray(labels, dtype=int), minlength=num_labels).astype(float)
+    weights = (counts.sum() / np.maximum(counts, 1.0) / num_labels) ** power
+    return torch.tensor(weights / weights.mean(), dtype=torch.float)
+
+
+def weighted_loss(weights):
+    """A ``Trainer(compute_loss_func=...)`` function: cross-entropy with per-class ``weights``."""
+    import torch
+
+    def loss_func(outputs, labels, num_items_in_batch=None):
+        logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        return torch.nn.functional.cross_entropy(logits, labels.to(logits.device),
+                                                 weight=weights.to(logits.device, logits.dtype))
+
+    return loss_func
+
+
+def _progress(iterable, desc: str, total: int | None = None):
+    """tqdm in interactive runs, the plain iterable when headless."""
+    if paths.is_headless():
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, leave=False)
+
+
+def _to_device(batch: dict, dev) -> dict:
+    return {k: v.to(dev) for k, v in batch.items()}
+
+
+@dataclass
+class EvalResult:
+    loss: float
+    accuracy: float
+    labels: Any = None  # numpy array of true labels
+    predictions: Any = None  # numpy array of predicted labels
+
+
+def evaluate_model(model, dataset, collate_fn, batch_size: int = 64, dev=None, desc: str = "평가") -> EvalResult:
+    """Loss, accuracy and predictions of a classifier on a tokenised dataset (no gradients, eval mode)."""
+    import numpy as np
+    import torch
+    from torch.utils.data import DataLoader
+
+    dev = dev or device()
+    model.to(dev)
+    was_training = model.training
+    model.eval()
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=collate_fn)
+    losses, labels, preds = [], [], []
+    with torch.no_grad():
+        for batch in _progress(loader, desc):
+            batch = _to_device(batch, dev)
+            out = model(**batch)
+            losses.append(float(out.loss) * len(batch["labels"]))
+            labels.append(batch["labels"].cpu().numpy())
+            preds.append(out.logits.argmax(-1).cpu().numpy())
+    model.train(was_training)
+    labels, preds = np.concatenate(labels), np.concatenate(preds)
+    return EvalResult(loss=sum(losses) / len(labels), accuracy=float((labels == preds).mean()),
+                      labels=labels, predictions=preds)
+
+
+@dataclass
+class History:
+    """What ``train_loop`` returns: one row per epoch (epoch 0 = before training) and the step losses."""
+
+    epochs: list = field(default_factory=list)  # dicts: epoch, train_loss, train_accuracy, eval_loss, ...
+    steps: list = field(default_factory=list)  # (step, loss) of every optimisation step
+    seconds: float = 0.0
+
+    def table(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.epochs)
+
+    def curve(self, key: str) -> list[tuple[int, float]]:
+        """(epoch, value) pairs of one column, skipping epochs where it is missing."""
+        return [(row["epoch"], row[key]) for row in self.epochs if row.get(key) is not None]
+
+    def final(self, key: str) -> float:
+        return self.epochs[-1][key]
+
+
+def train_loop(model, train_dataset, eval_dataset, collate_fn, *, epochs: int = 1, batch_size: int = 16,
+               learning_rate: float = 5e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.1,
+               max_grad_norm: float = 1.0, seed: int = 42, eval_batch_size: int = 64, evaluate_before: bool = True,
+               dev=None) -> History:
+    """Fine-tune a ``*ForSequenceClassification`` model with a plain PyTorch loop; returns a ``History``.
+
+    The steps, written out on purpose (lesson 03): a shuffled ``DataLoader`` with a seeded generator and
+    ``collate_fn``; ``torch.optim.AdamW`` on the trainable parameters (no weight decay for biases and
+    LayerNorm); a linear schedule with warm-up; forward -> loss -> backward -> gradient clipping ->
+    optimizer/scheduler step. After every epoch: the mean training loss, the training accuracy counted
+    on the fly (in train mode, so with dropout), and loss/accuracy on ``eval_dataset``. With
+    ``evaluate_before`` the first row (epoch 0) evaluates the untrained model on both sets.
+    Same seed, same data, same device -> same numbers.
+    """
+    import torch
+    from torch.utils.data import DataLoader
+    from transformers import get_linear_schedule_with_warmup
+
+    dev = dev or device()
+    seed_everything(seed)
+    model.to(dev)
+    generator = torch.Generator().manual_seed(seed)
+    loader = DataLoader(train_dataset, batch_size=batch_size, shuffle=True, collate_fn=collate_fn,
+                        generator=generator)
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            (no_decay if param.ndim < 2 else decay).append(param)
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=learning_rate)
+    total_steps = epochs * len(loader)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps), total_steps)
+    history = History()
+    t_start = time.perf_counter()
+    if evaluate_before:
+        train_eval = evaluate_model(model, train_dataset, collate_fn, eval_batch_size, dev, "학습 데이터 평가")
+        test_eval = evaluate_model(model, eval_dataset, collate_fn, eval_batch_size, dev, "평가 데이터 평가")
+        history.epochs.append(dict(epoch=0, train_loss=train_eval.loss, train_accuracy=train_eval.accuracy,
+                                   eval_loss=test_eval.loss, eval_accuracy=test_eval.accuracy, seconds=0.0))
+    step = 0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        t0 = time.perf_counter()
+        loss_sum = correct = seen = 0
+        for batch in _progress(loader, f"에포크 {epoch}/{epochs}"):
+            batch = _to_device(batch, dev)
+            out = model(**batch)
+            out.loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            n = len(batch["labels"])
+            loss_sum += float(out.loss) * n
+            correct += int((out.logits.argmax(-1) == batch["labels"]).sum())
+            seen += n
+            history.steps.append((step, float(out.loss)))
+        seconds = time.perf_counter() - t0
+        test_eval = evaluate_model(model, eval_dataset, collate_fn, eval_batch_size, dev)
+        history.epochs.append(dict(epoch=epoch, train_loss=loss_sum / seen, train_accuracy=correct / seen,
+                                   eval_loss=test_eval.loss, eval_accuracy=test_eval.accuracy,
+                                   seconds=round(seconds, 2)))
+    history.seconds = round(time.perf_counter() - t_start, 2)
+    model.eval()
+    return history

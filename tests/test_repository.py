@@ -1,0 +1,73 @@
+"""Repository-level promises: README commands, CI script, pins, workflows."""
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ftkit import course
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _code_blocks(text):
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+
+
+def _pins(path):
+    pins = {}
+    for line in (ROOT / path).read_text().splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)", line)
+        if m:
+            pins[m.group(1).lower()] = m.group(2)
+    return pins
+
+
+def test_readme_has_exactly_the_two_commands():
+    assert _code_blocks(README) == ["pip install -r requirements.txt && python -m ftkit run", "pytest"]
+
+
+def test_ci_runs_the_readme_test_command_exactly():
+    test_command = _code_blocks(README)[1]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_command in [line.strip() for line in ci.splitlines()]
+    assert "pip install -q -r requirements.txt" in ci
+
+
+def test_readme_lists_every_lesson_with_its_badge():
+    for stem, title in course.LESSONS:
+        assert course.colab_badge(stem) in README and title in README
+
+
+def test_requirements_pin_torch_first_and_install_ftkit():
+    lines = [l for l in (ROOT / "requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
+    assert lines[0] == "torch==2.13.0" and "-e ." in lines
+
+
+def test_colab_requirements_use_the_same_pins():
+    main, colab = _pins("requirements.txt"), _pins("requirements-colab.txt")
+    assert colab and "torch" not in colab
+    assert {k: main.get(k) for k in colab} == colab
+
+
+def test_environment_yml_installs_the_same_set():
+    env = (ROOT / "environment.yml").read_text()
+    assert "python=3.11" in env and "-r requirements.txt" in env
+
+
+@pytest.mark.parametrize("workflow", ["cpu.yml", "gpu.yml"])
+def test_workflows_pass_actionlint(workflow):
+    exe = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("actionlint not installed (x86-64 Linux only)")
+    proc = subprocess.run([exe, str(ROOT / ".github" / "workflows" / workflow)], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_gpu_workflow_runs_reduced_profile_on_gpu_runner():
+    gpu = (ROOT / ".github" / "workflows" / "gpu.yml").read_text()
+    assert "runs-on: [self-hosted, gpu]" in gpu and "--profile reduced" in gpu and "upload-artifact" in gpu
