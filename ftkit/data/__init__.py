@@ -1,0 +1,24 @@
+"""Course datasets in one call: ``load("nsmc", n_train=1000)`` -> ``datasets.DatasetDict``.
+
+Schemas (one per task type):
+
+- single: ``text`` (str), ``label`` (``ClassLabel`` with the spec's names)
+- pair: ``sentence1``, ``sentence2``, ``label`` (``ClassLabel``); NLI sets use entailment/neutral/contradiction
+  = 0/1/2 (KorNLI: 함의/중립/모순)
+- similarity: ``sentence1``, ``sentence2``, ``score`` (float32 in [0, 1] = the raw 0-5 score / 5)
+
+Data comes from ``FTKIT_DATA_DIR`` if set, else it is downloaded once (online), else the small bundled
+samples in ``ftkit/samples`` are used (offline); see :func:`load`.
+"""
+from ftkit.data.emotion import EMOTION_CLASSES, KOTE_IGNORED, KOTE_LABELS, KOTE_TO_EMOTION, emotion_of
+from ftkit.data.loading import DroppedRowsWarning, features_for, load
+from ftkit.data.sampling import allocate, subsample
+from ftkit.data.sources import SOURCES, samples_dir
+from ftkit.data.specs import DATASETS, DatasetSpec, get_spec, language_of
+from ftkit.data.stats import length_percentiles, summary, token_lengths
+
+__all__ = [
+    "DATASETS", "DatasetSpec", "DroppedRowsWarning", "EMOTION_CLASSES", "KOTE_IGNORED", "KOTE_LABELS",
+    "KOTE_TO_EMOTION", "SOURCES", "allocate", "emotion_of", "features_for", "get_spec", "language_of",
+    "length_percentiles", "load", "samples_dir", "subsample", "summary", "token_lengths",
+]

@@ -1,0 +1,139 @@
+"""``load``: one call from a dataset name to a ``datasets.DatasetDict`` with the course's schema."""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ftkit.data.parse import DROP_REASONS, Parsed, parse
+from ftkit.data.sampling import check_n, indices_for
+from ftkit.data.sources import SOURCES, download_paths, local_paths, sample_paths
+from ftkit.data.specs import DatasetSpec, get_spec
+from ftkit.errors import ConfigError, DataError, MissingDataError
+from ftkit.paths import data_dir, is_offline
+
+SPLIT_ORDER = ("train", "validation", "test", "test_mismatched")
+
+
+class DroppedRowsWarning(UserWarning):
+    """Rows were dropped while loading (empty text, ambiguous KOTE rows).
+
+    Attributes: ``dataset`` (name), ``reason`` (a key of ``ftkit.data.parse.DROP_REASONS``),
+    ``counts`` (split -> number of rows dropped; ``train+test`` where ftkit splits a single file itself).
+    """
+
+    def __init__(self, dataset: str, reason: str, counts: dict[str, int], message: str):
+        super().__init__(message)
+        self.dataset, self.reason, self.counts = dataset, reason, dict(counts)
+
+
+def features_for(spec: DatasetSpec):
+    """The ``datasets.Features`` of a loaded split of ``spec``."""
+    from datasets import ClassLabel, Features, Value
+
+    if spec.task == "single":
+        return Features({"text": Value("string"), "label": ClassLabel(names=list(spec.label_names))})
+    if spec.task == "pair":
+        return Features({"sentence1": Value("string"), "sentence2": Value("string"),
+                         "label": ClassLabel(names=list(spec.label_names))})
+    return Features({"sentence1": Value("string"), "sentence2": Value("string"), "score": Value("float32")})
+
+
+def _say(ko: str, en: str) -> None:
+    print(f"[ftkit] {ko} / {en}")
+
+
+def _resolve(spec: DatasetSpec, source: str) -> tuple[str, dict[str, Path]]:
+    """(source actually used, file paths)."""
+    if source not in SOURCES:
+        raise ConfigError(
+            f"알 수 없는 source '{source}'입니다. 다음 중 하나를 쓰세요: {', '.join(SOURCES)}",
+            f"Unknown source '{source}'. Use one of: {', '.join(SOURCES)}",
+        )
+    if source == "local" or (source == "auto" and data_dir() is not None):
+        return "local", local_paths(spec)
+    if source == "download" or (source == "auto" and not is_offline()):
+        # A failed download raises: falling back to the tiny samples would let a reduced/full run
+        # "succeed" on toy data. The error says how to choose the samples or a data folder instead.
+        return "download", download_paths(spec)
+    if source == "auto":
+        _say(f"{spec.name}: FTKIT_DATA_DIR가 없고 오프라인이라 번들 샘플(작은 예시)을 씁니다",
+             f"{spec.name}: no FTKIT_DATA_DIR and offline, using the bundled sample (tiny)")
+    else:
+        _say(f"{spec.name}: 번들 샘플(작은 예시)을 씁니다", f"{spec.name}: using the bundled sample (tiny)")
+    return "sample", sample_paths(spec)
+
+
+def _report_drops(spec: DatasetSpec, parsed: Parsed, where: str) -> None:
+    for reason, counts in parsed.dropped.items():
+        ko_what, en_what = DROP_REASONS[reason]
+        parts = ", ".join(f"{split} {n}" for split, n in counts.items())
+        ko = f"{spec.name}({where}): {ko_what}을 제외했습니다 - {parts}"
+        en = f"{spec.name} ({where}): dropped {en_what} - {parts}"
+        _say(ko, en)
+        warnings.warn(DroppedRowsWarning(spec.name, reason, counts, f"{ko} / {en}"), stacklevel=3)
+
+
+def _to_dataset(spec: DatasetSpec, frame: pd.DataFrame, idx: np.ndarray | None, split: str):
+    from datasets import Dataset, NamedSplit
+
+    if idx is not None:
+        frame = frame.iloc[idx]
+    data = {col: frame[col].tolist() for col in spec.text_columns}
+    data[spec.target_column] = frame[spec.target_column].to_numpy().tolist()
+    return Dataset.from_dict(data, features=features_for(spec), split=NamedSplit(split))
+
+
+def load(name: str, n_train: int | None = None, n_eval: int | None = None, seed: int = 42,
+         source: str = "auto"):
+    """Load a course dataset as a ``datasets.DatasetDict``.
+
+    Args:
+        name: a key of ``DATASETS`` (unknown -> ConfigError listing them).
+        n_train: subsample ``train`` to this many rows (None = all).
+        n_eval: subsample each evaluation split (``validation``, ``test``, ``test_mismatched``) to this many.
+        seed: seed of the subsamples (stratified by label for classification, largest-remainder
+            allocation; plain seeded sample for similarity). Same arguments -> identical rows. A request
+            larger than a split keeps all of it (with a printed note).
+        source: ``"auto"`` = ``FTKIT_DATA_DIR`` if set, else download once into
+            ``cache_dir()/downloads/<folder>/`` when online, else the bundled sample (printed);
+            ``"local"``, ``"download"``, ``"sample"`` force one (``"download"`` reuses the cache; offline
+            with nothing cached it raises MissingDataError). If an ``"auto"`` download fails, the bundled
+            sample is used with a printed line and a UserWarning.
+
+    Returns:
+        ``train`` and ``test`` always, ``validation`` where the source has one (``mnli_samples`` adds
+        ``test_mismatched``). Columns: single ``text``, ``label``; pair ``sentence1``, ``sentence2``,
+        ``label`` (``ClassLabel`` with the spec's names); similarity ``sentence1``, ``sentence2``, ``score``
+        (float32 in [0, 1] = the raw 0-5 score / 5; multiply by 5 for the original scale).
+
+    Rows with empty text are dropped and reported (printed ko/en line plus :class:`DroppedRowsWarning`),
+    as are ambiguous KOTE rows for ``emotion``. Malformed files raise DataError; a missing file under
+    ``FTKIT_DATA_DIR`` raises MissingDataError.
+    """
+    from datasets import DatasetDict
+
+    spec = get_spec(name)
+    n_train = check_n(n_train, "n_train")
+    n_eval = check_n(n_eval, "n_eval")
+    used, paths = _resolve(spec, source)
+    parsed = parse(spec, paths)
+    _report_drops(spec, parsed, used)
+    out = {}
+    for split in SPLIT_ORDER:
+        if split not in parsed.frames:
+            continue
+        frame = parsed.frames[split]
+        if len(frame) == 0:
+            files = ", ".join(str(p) for p in paths.values())
+            raise DataError(
+                f"{spec.name}: 정리 후 '{split}' 분할에 남은 행이 없습니다 (파일: {files})",
+                f"{spec.name}: split '{split}' is empty after cleaning (files: {files})",
+            )
+        n = n_train if split == "train" else n_eval
+        labels = None if spec.task == "similarity" else frame["label"].to_numpy()
+        idx = indices_for(labels, len(frame), n, seed, f"{spec.name}/{split}")
+        out[split] = _to_dataset(spec, frame, idx, split)
+    return DatasetDict(out)
