@@ -81,6 +81,14 @@ def log_history(trainer, key: str = "loss") -> list[tuple[int, float]]:
     return [(h["step"], h[key]) for h in trainer.state.log_history if key in h]
 
 
+def last_eval(trainer) -> dict[str, float]:
+    """The most recent evaluation logged during training (avoids evaluating the same model twice)."""
+    evals = [h for h in trainer.state.log_history if "eval_loss" in h]
+    if not evals:
+        raise ValueError("no evaluation was logged: set eval_strategy='epoch' or 'steps'")
+    return evals[-1]
+
+
 def _rss_mb() -> float:
     import psutil
 

@@ -83,3 +83,18 @@ def test_plots_save_png(tmp_path):
     fig = plotting.confusion_matrix(np.array([[3, 1], [0, 4]]), ["부정", "긍정"])
     assert plotting.save(fig, "cm_test").exists()
     assert plotting.save(plotting.bars(["가", "나"], [0.5, 0.7], "비교", "정확도"), "bars").exists()
+
+
+def test_last_eval_picks_latest_evaluation():
+    class State:
+        log_history = [{"loss": 1.0, "step": 1}, {"eval_loss": 0.9, "eval_accuracy": 0.5, "step": 2},
+                       {"loss": 0.5, "step": 3}, {"eval_loss": 0.4, "eval_accuracy": 0.8, "step": 4},
+                       {"train_runtime": 3.0, "step": 4}]
+
+    class FakeTrainer:
+        state = State()
+
+    assert training.last_eval(FakeTrainer())["eval_accuracy"] == 0.8
+    FakeTrainer.state.log_history = [{"loss": 1.0, "step": 1}]
+    with pytest.raises(ValueError):
+        training.last_eval(FakeTrainer())

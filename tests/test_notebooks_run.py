@@ -1,0 +1,94 @@
+"""Every lesson notebook runs headlessly in the smoke profile, offline, within budget, and its results
+JSON holds finite, sane values; the numbers in its rendered prose agree with the recorded metrics."""
+import json
+import math
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ftkit import cli, course
+
+ROOT = cli.REPO_ROOT
+SMOKE_SECONDS, SMOKE_MEMORY_MB = 120, 6144
+NOTEBOOKS = [ROOT / "notebooks" / f"{stem}.ipynb" for stem, _ in course.LESSONS
+             if (ROOT / "notebooks" / f"{stem}.ipynb").exists()]
+REQUIRED_METRICS = {
+    "01": ["accuracy_before", "accuracy_after"],
+    "02": ["dynamic_padding_speedup"],
+    "03": ["accuracy_before", "accuracy_after", "accuracy_scratch"],
+    "05": ["spearman_before", "spearman_after"],
+    "06": ["spearman_gold_only", "spearman_gold_silver"],
+    "07": ["spearman_before", "spearman_after"],
+}
+METHOD_KEYS = {"method", "accuracy", "macro_f1", "trainable_params", "total_params", "train_seconds", "peak_memory_mb"}
+pytestmark = pytest.mark.notebook
+
+
+def _run(nb: Path, out: Path, monkeypatch) -> dict:
+    for key, value in cli.kernel_env("smoke", out).items():
+        monkeypatch.setenv(key, value)
+    status = cli.execute(nb, "smoke", out)
+    assert status["ok"], f"{nb.stem} failed: {status['error']} (executed copy: {out / 'notebooks' / nb.name})"
+    return json.loads((out / "results" / f"{nb.stem}.json").read_text(encoding="utf-8"))
+
+
+def _repo_files() -> set[str]:
+    out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--ignored"], cwd=ROOT,
+                         capture_output=True, text=True).stdout
+    return {line[3:] for line in out.splitlines() if "__pycache__" not in line and ".venv" not in line}
+
+
+@pytest.fixture(scope="module")
+def smoke_out(tmp_path_factory):
+    return tmp_path_factory.mktemp("smoke")
+
+
+def _numbers_agree(text: str, metrics: dict) -> list[str]:
+    values = [v for v in metrics.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    bad = []
+    for token in re.findall(r"\d+(?:\.\d+)?", text):
+        decimals = len(token.split(".")[1]) if "." in token else 0
+        tol = 0.5 * 10 ** -decimals + 1e-9
+        x = float(token)
+        if not any(abs(v - x) <= tol or abs(100 * v - x) <= tol for v in values):
+            bad.append(token)
+    return bad
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_in_smoke_profile(nb, smoke_out, monkeypatch):
+    before = _repo_files()
+    result = _run(nb, smoke_out, monkeypatch)
+    assert _repo_files() == before, "the run wrote into the repository"
+    assert result["notebook"] == nb.stem and result["profile"] == "smoke"
+    assert result["wall_seconds"] <= SMOKE_SECONDS, f"{nb.stem}: {result['wall_seconds']}s > {SMOKE_SECONDS}s"
+    assert 0 < result["peak_memory_mb"] <= SMOKE_MEMORY_MB
+    metrics = result["metrics"]
+    for key in REQUIRED_METRICS.get(nb.stem[:2], []):
+        assert isinstance(metrics.get(key), (int, float)) and math.isfinite(metrics[key]), key
+    for key, value in metrics.items():
+        assert value is not None, f"{key} is NaN/inf"
+    for key in metrics:
+        if key.startswith(("accuracy", "f1", "macro_f1")) or "spearman" in key:
+            assert -1.0 <= metrics[key] <= 1.0, (key, metrics[key])
+    if nb.stem.startswith("04"):
+        rows = result["tables"]["methods"]
+        assert len(rows) >= 4 and all(METHOD_KEYS <= set(r) for r in rows)
+        assert all(0 < r["trainable_params"] <= r["total_params"] for r in rows)
+    assert result.get("said"), "the notebook should interpret its results with run.say(...)"
+    for text in result["said"]:
+        assert not _numbers_agree(text, metrics), f"numbers in prose not in metrics: {text}"
+    assert (smoke_out / "notebooks" / nb.name).exists()
+
+
+def test_same_seed_gives_identical_smoke_metrics(smoke_out, tmp_path, monkeypatch):
+    nb = NOTEBOOKS[0]
+    first_path = smoke_out / "results" / f"{nb.stem}.json"
+    if not first_path.exists():
+        pytest.skip("first smoke run missing (run the whole module)")
+    first = json.loads(first_path.read_text(encoding="utf-8"))["metrics"]
+    second = _run(nb, tmp_path, monkeypatch)["metrics"]
+    stable = [k for k in first if not re.search(r"seconds|memory|per_second", k)]
+    assert stable and {k: first[k] for k in stable} == {k: second[k] for k in stable}
