@@ -6,8 +6,8 @@ Everything works on parameter *names* (``model.named_parameters()``), never on m
 - ``layer_prefix`` / ``num_layers`` / ``set_layers_trainable``: by transformer-layer range; the prefix
   (``bert.encoder.layer``, ``roberta.encoder.layer``, ...) is detected from the names.
 - ``head_modules``: the task head (parameters outside the base model, e.g. ``classifier``).
-- Presets: ``freeze_all``, ``head_only``, ``attention_recipe`` (attention + pooler + head, the Korean
-  emotion tutorial's recipe), ``top_k_layers``, and ``apply_preset(model, name)``.
+- Presets: ``freeze_all`` / ``unfreeze_all``, ``head_only``, ``attention_recipe`` (attention + pooler + head,
+  the Korean emotion tutorial's recipe), ``top_k_layers``.
 - ``summary``: a pandas table of trainable / total parameters per group; ``lora``: a peft LoRA wrapper.
 """
 from __future__ import annotations
@@ -16,13 +16,13 @@ import re
 from collections import Counter
 from typing import Iterable
 
+from ftkit.errors import ConfigError
+
 # A numbered stack of transformer blocks: ``...encoder.layer.3.``, ``...layers.3.``, ``...h.3.``, ``...block.3.``
 _LAYER_RE = re.compile(r"^(?P<prefix>(?:.*\.)?(?:layer|layers|h|block|blocks))\.(?P<index>\d+)\.")
 _POOLER = r"(^|\.)pooler\."
 _ATTENTION = r"\.attention\."
 _LORA = re.compile(r"\.lora_[A-Za-z_]+\.")
-
-PRESETS = ("full", "attention", "head", "top_k", "none")
 
 
 def set_trainable(model, patterns: Iterable[str], trainable: bool) -> int:
@@ -58,8 +58,6 @@ def _patterns(patterns: str | Iterable[str]) -> list[str]:
 def _require_match(model, patterns: list[str], trainable: bool) -> int:
     matched = set_trainable(model, patterns, trainable)
     if patterns and matched == 0:
-        from ftkit.errors import ConfigError
-
         raise ConfigError(
             f"이름 패턴 {patterns}에 맞는 파라미터가 없습니다. model.named_parameters()로 이름을 확인하세요.",
             f"No parameter name matches {patterns}. Check the names with model.named_parameters().",
@@ -96,8 +94,6 @@ def layer_prefix(model) -> str:
     counts = Counter(m.group("prefix") for name, _ in model.named_parameters()
                      if (m := _LAYER_RE.match(name)))
     if not counts:
-        from ftkit.errors import ConfigError
-
         raise ConfigError("이 모델에서 번호가 붙은 층(layer.0, layer.1, ...)을 찾지 못했습니다.",
                           "No numbered layers (layer.0, layer.1, ...) found in this model's parameter names.")
     return counts.most_common(1)[0][0]
@@ -119,8 +115,6 @@ def layer_patterns(model, layers: Iterable[int]) -> list[str]:
     for i in layers:
         j = i + n if i < 0 else i
         if not 0 <= j < n:
-            from ftkit.errors import ConfigError
-
             raise ConfigError(f"층 번호 {i}가 범위를 벗어났습니다 (이 모델은 {n}개 층).",
                               f"Layer index {i} is out of range (this model has {n} layers).")
         out.append(rf"^{prefix}\.{j}\.")
@@ -189,33 +183,6 @@ def top_k_layers(model, k: int, pooler: bool = True) -> tuple[int, int]:
     return count_parameters(model)
 
 
-def apply_preset(model, name: str, k: int = 2, freeze_word_embeddings: bool = True) -> tuple[int, int]:
-    """Apply a named freezing preset and return (trainable, total).
-
-    ``full``: everything trainable (word embeddings frozen if ``freeze_word_embeddings``);
-    ``attention``: ``attention_recipe``; ``head``: ``head_only``; ``top_k``: ``top_k_layers(k)``;
-    ``none``: everything frozen (an untouched baseline).
-    """
-    if name == "full":
-        unfreeze_all(model)
-        if freeze_word_embeddings:
-            freeze_embeddings(model)
-    elif name == "attention":
-        attention_recipe(model)
-    elif name == "head":
-        head_only(model)
-    elif name == "top_k":
-        top_k_layers(model, k)
-    elif name == "none":
-        freeze_all(model)
-    else:
-        from ftkit.errors import ConfigError
-
-        raise ConfigError(f"알 수 없는 동결 방식 '{name}'입니다. 사용 가능: {', '.join(PRESETS)}",
-                          f"Unknown freezing preset '{name}'. Known: {', '.join(PRESETS)}")
-    return count_parameters(model)
-
-
 def _group(name: str, layer_re: re.Pattern | None, heads: set[str]) -> str:
     if _LORA.search(name):
         return "LoRA"
@@ -244,7 +211,7 @@ def summary(model, by_layer: bool = True):
 
     try:
         layer_re = re.compile(rf"^{re.escape(layer_prefix(model))}\.(\d+)\.")
-    except Exception:  # no numbered layers (e.g. a plain MLP)
+    except ConfigError:  # no numbered layers (e.g. a plain MLP)
         layer_re = None
     heads = set(head_modules(model)) or {"classifier", "score"}
     rows: dict[str, list[int]] = {}

@@ -237,7 +237,7 @@ def evaluate_model(model, dataset, collate_fn, batch_size: int = 64, dev=None, d
         for batch in _progress(loader, desc):
             batch = _to_device(batch, dev)
             out = model(**batch)
-            losses.append(float(out.loss) * len(batch["labels"]))
+            losses.append(out.loss.item() * len(batch["labels"]))
             labels.append(batch["labels"].cpu().numpy())
             preds.append(out.logits.argmax(-1).cpu().numpy())
     model.train(was_training)
@@ -265,6 +265,11 @@ class History:
 
     def final(self, key: str) -> float:
         return self.epochs[-1][key]
+
+    @property
+    def train_seconds(self) -> float:
+        """Time spent in the training epochs only (``seconds`` also counts the evaluations)."""
+        return round(sum(row["seconds"] for row in self.epochs), 2)
 
 
 def train_loop(model, train_dataset, eval_dataset, collate_fn, *, epochs: int = 1, batch_size: int = 16,
@@ -320,11 +325,11 @@ def train_loop(model, train_dataset, eval_dataset, collate_fn, *, epochs: int = 
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
-            n = len(batch["labels"])
-            loss_sum += float(out.loss) * n
-            correct += int((out.logits.argmax(-1) == batch["labels"]).sum())
+            n, loss = len(batch["labels"]), out.loss.item()
+            loss_sum += loss * n
+            correct += int((out.logits.detach().argmax(-1) == batch["labels"]).sum())
             seen += n
-            history.steps.append((step, float(out.loss)))
+            history.steps.append((step, loss))
         seconds = time.perf_counter() - t0
         test_eval = evaluate_model(model, eval_dataset, collate_fn, eval_batch_size, dev)
         history.epochs.append(dict(epoch=epoch, train_loss=loss_sum / seen, train_accuracy=correct / seen,
@@ -333,3 +338,46 @@ def train_loop(model, train_dataset, eval_dataset, collate_fn, *, epochs: int = 
     history.seconds = round(time.perf_counter() - t_start, 2)
     model.eval()
     return history
+
+
+
+def epoch_timer():
+    """A Trainer callback that times each training epoch, without the evaluation at its end.
+
+    ``timer = epoch_timer(); Trainer(..., callbacks=[timer])``; afterwards ``timer.seconds`` lists the
+    epochs' wall times and ``timer.per_epoch`` is their median (robust when other processes share the CPU).
+    """
+    import statistics
+
+    from transformers import TrainerCallback
+
+    class EpochTimer(TrainerCallback):
+        def __init__(self):
+            self.seconds: list[float] = []
+            self._t0 = None
+
+        def on_epoch_begin(self, args, state, control, **kwargs):
+            self._t0 = time.perf_counter()
+
+        def on_epoch_end(self, args, state, control, **kwargs):
+            if self._t0 is not None:
+                self.seconds.append(round(time.perf_counter() - self._t0, 3))
+                self._t0 = None
+
+        @property
+        def per_epoch(self) -> float:
+            return statistics.median(self.seconds) if self.seconds else float("nan")
+
+    return EpochTimer()
+
+
+def current_memory_mb() -> float:
+    """Memory in use now (MiB): allocated CUDA memory on a GPU, else the process RSS.
+
+    Subtract it from ``measure``'s peak to see what a block added on top of what was already resident.
+    """
+    import torch
+
+    if torch.cuda.is_available():
+        return round(torch.cuda.memory_allocated() / 2**20, 1)
+    return round(_rss_mb(), 1)
