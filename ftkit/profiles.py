@@ -84,7 +84,7 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
                       HEAD_LEARNING_RATE=1e-3, WARMUP_RATIO=0.1, FREEZE_EMBEDDINGS=True),
         "reduced": dict(DATASET="kornli", MODEL_ID={"ko": E5, "en": MINILM},
                         EXTRA_EVAL={"ko": None, "en": "mnli_samples"}, N_TRAIN=None, N_EVAL=1000, EPOCHS=3,
-                        BATCH_SIZE=32, MAX_LENGTH="auto", LEARNING_RATE=1e-4, HEAD_LEARNING_RATE=1e-3,
+                        BATCH_SIZE=32, MAX_LENGTH="auto", LEARNING_RATE=2e-4, HEAD_LEARNING_RATE=1e-3,
                         WARMUP_RATIO=0.1, FREEZE_EMBEDDINGS=True),
         "full": dict(DATASET="kornli", MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},
                      EXTRA_EVAL={"ko": None, "en": "mnli_samples"}, N_TRAIN=None, N_EVAL=None, EPOCHS=3,
