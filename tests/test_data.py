@@ -492,6 +492,16 @@ def test_token_lengths_single_and_pair(word_tokenizer):
     assert lengths.shape == (60,) and lengths.min() >= 3
 
 
+def test_choose_max_length_rounds_the_percentile_up_to_a_multiple():
+    lengths = np.arange(1, 101)  # 99th percentile = 99.01
+    assert data.choose_max_length(lengths) == 104
+    assert data.choose_max_length(lengths, 90, 8) == 96  # 90.1 -> 96
+    assert data.choose_max_length([16] * 10, 99, 8) == 16  # already a multiple stays
+    assert data.choose_max_length(lengths, 50, 1) == 51  # 50.5 -> 51
+    with pytest.raises(ValueError):
+        data.choose_max_length(lengths, 99, 0)
+
+
 def test_length_percentiles():
     p = data.length_percentiles(np.arange(1, 101))
     assert list(p) == [50, 90, 95, 99]

@@ -46,15 +46,28 @@ def smoke_out(tmp_path_factory):
 
 
 def _numbers_agree(text: str, metrics: dict) -> list[str]:
+    """The numbers in ``text`` that match no metric at their printed precision (as is, or as a percentage).
+
+    Digits inside a Latin name (``e5``, ``MiniLM-L6``) are not numbers; a minus sign counts when it starts a
+    number (at the start, after a space or a bracket).
+    """
     values = [v for v in metrics.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
     bad = []
-    for token in re.findall(r"\d+(?:\.\d+)?", text):
+    for token in re.findall(r"(?:(?<![^\s(])-)?(?<![A-Za-z_\d.])\d+(?:\.\d+)?", text):
         decimals = len(token.split(".")[1]) if "." in token else 0
         tol = 0.5 * 10 ** -decimals + 1e-9
         x = float(token)
         if not any(abs(v - x) <= tol or abs(100 * v - x) <= tol for v in values):
             bad.append(token)
     return bad
+
+
+def test_numbers_agree_checks_sign_and_precision():
+    metrics = {"teacher": -0.2934, "share": 0.031, "n": 16}
+    assert _numbers_agree("교사 -0.293, 잘린 쌍 3.1%, 16쌍 (e5-small)", metrics) == []
+    assert _numbers_agree("교사 0.293", metrics) == ["0.293"]  # the sign is part of the number
+    assert _numbers_agree("교사 -0.29", {"teacher": -0.2934}) == []  # printed precision
+    assert _numbers_agree("99번째 백분위수", metrics) == ["99"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)

@@ -15,10 +15,10 @@ from ftkit.data.loading import DroppedRowsWarning, features_for, load
 from ftkit.data.sampling import allocate, subsample
 from ftkit.data.sources import SOURCES, samples_dir
 from ftkit.data.specs import DATASETS, DatasetSpec, get_spec, language_of
-from ftkit.data.stats import length_percentiles, summary, token_lengths
+from ftkit.data.stats import choose_max_length, length_percentiles, summary, token_lengths
 
 __all__ = [
     "DATASETS", "DatasetSpec", "DroppedRowsWarning", "EMOTION_CLASSES", "KOTE_IGNORED", "KOTE_LABELS",
-    "KOTE_TO_EMOTION", "SOURCES", "allocate", "emotion_of", "features_for", "get_spec", "language_of",
+    "KOTE_TO_EMOTION", "SOURCES", "allocate", "choose_max_length", "emotion_of", "features_for", "get_spec", "language_of",
     "length_percentiles", "load", "samples_dir", "subsample", "summary", "token_lengths",
 ]

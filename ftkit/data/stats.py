@@ -1,6 +1,7 @@
 """Quick looks at loaded data: token lengths (lesson 03) and per-split counts for notebooks."""
 from __future__ import annotations
 
+import math
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -33,6 +34,15 @@ def length_percentiles(lengths, percentiles: Iterable[float] = (50, 90, 95, 99))
     if arr.size == 0:
         raise ValueError("lengths is empty")
     return {p: float(np.percentile(arr, p)) for p in percentiles}
+
+
+def choose_max_length(lengths, percentile: float = 99, multiple: int = 8) -> int:
+    """The ``percentile``-th percentile of ``lengths`` rounded up to a multiple of ``multiple`` (tensor-core
+    friendly): a ``max_length`` that truncates only about ``100 - percentile`` % of the rows."""
+    if multiple < 1:
+        raise ValueError(f"multiple must be >= 1, got {multiple}")
+    value = length_percentiles(lengths, (percentile,))[percentile]
+    return int(math.ceil(value / multiple) * multiple)
 
 
 def summary(dd) -> pd.DataFrame:
