@@ -121,9 +121,29 @@ def summary_table(statuses: list[dict], out_dir: Path) -> str:
     return table
 
 
+def parse_params(items: list[str]) -> dict:
+    """``["DATASET=sick", "EPOCHS=2"]`` -> ``{"DATASET": "sick", "EPOCHS": 2}`` (Python literals, else strings)."""
+    import ast
+
+    params = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise ConfigError(f"-p는 NAME=VALUE 모양이어야 합니다: '{item}'",
+                              f"-p takes NAME=VALUE, got '{item}'")
+        try:
+            params[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            params[name] = text
+    return params
+
+
 def cmd_run(args) -> int:
     profile = profiles.resolve_profile(args.profile)
     notebooks = find_notebooks(args.notebooks)
+    extra = parse_params(args.param)
+    for nb in notebooks:  # unknown names fail here, before any notebook starts
+        profiles.params(nb.stem, profile, **extra)
     out_dir = Path(args.out or paths.cache_dir() / "runs" / f"{profile}-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     if out_dir == REPO_ROOT or REPO_ROOT in out_dir.parents:
         raise ConfigError(f"--out은 저장소 밖이어야 합니다: {out_dir}",
@@ -134,7 +154,7 @@ def cmd_run(args) -> int:
     statuses = []
     for i, nb in enumerate(notebooks, 1):
         print(f"[{i}/{len(notebooks)}] {nb.stem} ...", flush=True)
-        st = execute(nb, profile, out_dir)
+        st = execute(nb, profile, out_dir, extra)
         statuses.append(st)
         print(f"[{i}/{len(notebooks)}] {nb.stem}: {'ok' if st['ok'] else 'FAILED'} in {st['wall_seconds']}s",
               flush=True)
@@ -202,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("notebooks", nargs="*", help="stems or lesson numbers (default: all)")
     run.add_argument("--profile", default="smoke", help="smoke | reduced | full | auto (default: smoke)")
     run.add_argument("--out", help="output folder (default: under the ftkit cache dir)")
+    run.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a notebook parameter, e.g. -p DATASET=sick (repeatable)")
     run.set_defaults(func=cmd_run)
     sub.add_parser("list", help="list the lessons").set_defaults(func=cmd_list)
     sub.add_parser("doctor", help="check GPU, offline models, data, versions").set_defaults(func=cmd_doctor)

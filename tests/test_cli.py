@@ -21,6 +21,17 @@ def test_unknown_profile_and_notebook_exit_2_with_bilingual_message(capsys, tmp_
     assert "Unknown notebook '99_missing'" in err and "알 수 없는 노트북" in err
 
 
+def test_param_overrides_parse_literals_and_reject_unknown_names(capsys, tmp_path):
+    assert cli.parse_params(["DATASET=sick", "EPOCHS=2", "LEARNING_RATE=1e-4", "PREFIX="]) == {
+        "DATASET": "sick", "EPOCHS": 2, "LEARNING_RATE": 1e-4, "PREFIX": ""}
+    assert cli.main(["run", "01", "-p", "EPOCHS", "--out", str(tmp_path)]) == 2
+    assert "NAME=VALUE" in capsys.readouterr().err
+    assert cli.main(["run", "01", "-p", "NOT_A_PARAM=1", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "NOT_A_PARAM" in err and "없는 파라미터" in err
+    assert not (tmp_path / "notebooks").exists()  # refused before any notebook ran
+
+
 def test_find_notebooks_by_number_and_stem():
     first = course.LESSONS[0][0]
     assert cli.find_notebooks(["01"]) == cli.find_notebooks([first]) == [cli.NOTEBOOK_DIR / f"{first}.ipynb"]
