@@ -53,6 +53,20 @@ def add_prefix(texts: Iterable[str], prefix: str = "") -> list[str]:
     return [f"{prefix}{t}" for t in texts]
 
 
+def prefix_dataset(dataset, prefix: str = "", columns: Sequence[str] | None = None):
+    """``dataset`` (a ``datasets.Dataset``) with ``prefix`` before every text of ``columns`` (default: every
+    string column); scores and labels stay as they are. An empty prefix returns the dataset itself."""
+    if not prefix:
+        return dataset
+    strings = [c for c, f in dataset.features.items() if getattr(f, "dtype", None) in ("string", "large_string")]
+    cols = strings if columns is None else list(columns)
+    missing = [c for c in cols if c not in strings]
+    if missing:
+        raise DataError(f"접두어를 붙일 텍스트 열이 없습니다: {missing} (있는 텍스트 열: {strings})",
+                        f"No text column(s) {missing} to prefix (text columns: {strings})")
+    return dataset.map(lambda batch: {c: add_prefix(batch[c], prefix) for c in cols}, batched=True)
+
+
 def pair_key(a: str, b: str) -> Pair:
     """Order-free key of a sentence pair: (a, b) and (b, a) are the same pair."""
     return (a, b) if a <= b else (b, a)

@@ -85,6 +85,20 @@ def test_nli_pairs_keeps_every_entailment():
 
 
 # ---------------------------------------------------------------- STS evaluation
+def test_prefix_dataset_prefixes_text_columns_only():
+    from datasets import Dataset
+
+    ds = Dataset.from_dict({"sentence1": ["a", "b"], "sentence2": ["c", "d"], "score": [0.5, 1.0]})
+    out = E.prefix_dataset(ds, "query: ")
+    assert list(out["sentence1"]) == ["query: a", "query: b"] and list(out["sentence2"]) == ["query: c", "query: d"]
+    assert list(out["score"]) == [0.5, 1.0]
+    only = E.prefix_dataset(ds, "query: ", ["sentence2"])
+    assert list(only["sentence1"]) == ["a", "b"] and list(only["sentence2"])[0] == "query: c"
+    assert E.prefix_dataset(ds, "") is ds
+    with pytest.raises(DataError, match="score"):
+        E.prefix_dataset(ds, "query: ", ["score"])
+
+
 def test_sts_evaluator_applies_prefix():
     ev = E.sts_evaluator(STS, prefix=E.E5_QUERY_PREFIX, name="dev")
     assert ev.sentences1[0] == "query: 비행기가 이륙하고 있다." and ev.sentences2[-1].startswith("query: ")
