@@ -59,7 +59,7 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
                       FREEZE_EMBEDDINGS=True),
         "reduced": dict(DATASET="korsts", MODEL_ID={"ko": E5, "en": MINILM}, STUDENT_ID=MINILM, PREFIX="",
                         N_GOLD=1000, N_EVAL=None, N_SILVER=3000, SAMPLING="bm25", TOP_K=3, MAX_LENGTH=64,
-                        BATCH_SIZE=16, TEACHER_EPOCHS=1, TEACHER_LR=5e-5, HEAD_LR=1e-3, STUDENT_EPOCHS=1,
+                        BATCH_SIZE=16, TEACHER_EPOCHS=4, TEACHER_LR=5e-5, HEAD_LR=1e-3, STUDENT_EPOCHS=1,
                         STUDENT_LR=2e-5, FREEZE_EMBEDDINGS=True),
         "full": dict(DATASET="korsts", MODEL_ID={"ko": E5, "en": MINILM}, STUDENT_ID=MINILM, PREFIX="",
                      N_GOLD=2000, N_EVAL=None, N_SILVER=10000, SAMPLING="bm25", TOP_K=5, MAX_LENGTH=128,
