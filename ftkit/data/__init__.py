@@ -19,6 +19,6 @@ from ftkit.data.stats import choose_max_length, length_percentiles, summary, tok
 
 __all__ = [
     "DATASETS", "DatasetSpec", "DroppedRowsWarning", "EMOTION_CLASSES", "KOTE_IGNORED", "KOTE_LABELS",
-    "KOTE_TO_EMOTION", "SOURCES", "allocate", "choose_max_length", "emotion_of", "features_for", "get_spec", "language_of",
-    "length_percentiles", "load", "samples_dir", "subsample", "summary", "token_lengths",
+    "KOTE_TO_EMOTION", "SOURCES", "allocate", "choose_max_length", "emotion_of", "features_for", "get_spec",
+    "language_of", "length_percentiles", "load", "samples_dir", "subsample", "summary", "token_lengths",
 ]
