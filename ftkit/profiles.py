@@ -102,7 +102,6 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
                      BATCH_SIZE=32, MAX_LENGTH=128, LEARNING_RATE=2e-5, HEAD_LEARNING_RATE=1e-3,
                      LORA_LEARNING_RATE=3e-4, LORA_R=8, TOP_K=2, FREEZE_EMBEDDINGS=False, GROUP_BY_LENGTH=True),
     },
-    # Lessons 02-07 add their entries here (one key per notebook file stem).
 }
 
 
