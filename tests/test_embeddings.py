@@ -84,7 +84,7 @@ def test_nli_pairs_keeps_every_entailment():
     assert len(ds) == 4 and ds[3] == {"anchor": "Kids play soccer.", "positive": "Children play a game."}
 
 
-# ---------------------------------------------------------------- STS evaluation
+# ---------------------------------------------------------------- prefixes and STS evaluation
 def test_prefix_dataset_prefixes_text_columns_only():
     from datasets import Dataset
 
