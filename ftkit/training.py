@@ -5,7 +5,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ftkit import paths
 from ftkit.errors import ConfigError
@@ -59,6 +59,7 @@ def training_args(output_dir: str | Path, **kwargs: Any):
         logging_steps=10,
         disable_tqdm=paths.is_headless(),
         dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),  # pinning needs an accelerator; on CPU it only warns
     )
     if kwargs.get("bf16") and not torch.cuda.is_available():
         defaults["use_cpu"] = True
@@ -272,6 +273,43 @@ class History:
         return round(sum(row["seconds"] for row in self.epochs), 2)
 
 
+def param_groups(model, learning_rate: float, weight_decay: float = 0.0, new_parameters: Iterable[str] = (),
+                 new_learning_rate: float | None = None) -> list[dict]:
+    """AdamW parameter groups for the trainable parameters of ``model``.
+
+    Biases and LayerNorm weights (1-d tensors) get no weight decay. ``new_parameters`` names freshly
+    initialised weights (e.g. ``loading_info["missing_keys"]`` from ``from_pretrained``: the new
+    classification head); with ``new_learning_rate`` they learn at that rate, everything else at
+    ``learning_rate``. Empty groups are left out.
+    """
+    new = set(new_parameters)
+    names = {name for name, _ in model.named_parameters()}
+    if unknown := sorted(new - names):
+        raise ConfigError(
+            f"모델에 없는 파라미터 이름입니다: {', '.join(unknown[:5])}. named_parameters()의 이름을 쓰세요 "
+            "(LoRA로 감싼 모델은 이름이 바뀝니다).",
+            f"No such parameters in the model: {', '.join(unknown[:5])}. Use names from named_parameters() "
+            "(wrapping with LoRA changes them).",
+        )
+    fast = new_learning_rate if new_learning_rate is not None else learning_rate
+    groups: dict[tuple[float, float], list] = {
+        (learning_rate, weight_decay): [], (learning_rate, 0.0): [], (fast, weight_decay): [], (fast, 0.0): []}
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            lr = fast if name in new else learning_rate
+            groups[(lr, 0.0 if param.ndim < 2 else weight_decay)].append(param)
+    return [{"params": params, "lr": lr, "weight_decay": wd} for (lr, wd), params in groups.items() if params]
+
+
+def adamw(model, learning_rate: float, weight_decay: float = 0.0, new_parameters: Iterable[str] = (),
+          new_learning_rate: float | None = None):
+    """``torch.optim.AdamW`` over :func:`param_groups` (pass it to ``Trainer(optimizers=(opt, None))``)."""
+    import torch
+
+    return torch.optim.AdamW(param_groups(model, learning_rate, weight_decay, new_parameters, new_learning_rate),
+                             lr=learning_rate)
+
+
 def train_loop(model, train_dataset, eval_dataset, collate_fn, *, epochs: int = 1, batch_size: int = 16,
                learning_rate: float = 5e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.1,
                max_grad_norm: float = 1.0, seed: int = 42, eval_batch_size: int = 64, evaluate_before: bool = True,
@@ -296,12 +334,7 @@ def train_loop(model, train_dataset, eval_dataset, collate_fn, *, epochs: int = 
     generator = torch.Generator().manual_seed(seed)
     loader = DataLoader(train_dataset, batch_size=batch_size, shuffle=True, collate_fn=collate_fn,
                         generator=generator)
-    decay, no_decay = [], []
-    for name, param in model.named_parameters():
-        if param.requires_grad:
-            (no_decay if param.ndim < 2 else decay).append(param)
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=learning_rate)
+    optimizer = adamw(model, learning_rate, weight_decay)
     total_steps = epochs * len(loader)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps), total_steps)
     history = History()

@@ -119,3 +119,49 @@ def test_evaluate_model(tokenizer, tokenised):
     assert len(result.predictions) == len(tokenised) == len(result.labels)
     assert np.isclose(result.accuracy, (result.labels == result.predictions).mean())
     assert result.loss > 0
+
+
+# --- optimizer groups: a higher learning rate for freshly initialised weights (lesson 04) ---
+
+def test_param_groups_split_decay_and_new_parameters():
+    model = _tiny_model()
+    model.bert.embeddings.word_embeddings.weight.requires_grad = False
+    new = ["classifier.weight", "classifier.bias"]
+    groups = training.param_groups(model, 1e-4, weight_decay=0.01, new_parameters=new, new_learning_rate=1e-3)
+    by_id = {id(p): g for g in groups for p in g["params"]}
+    names = dict(model.named_parameters())
+    assert id(names["bert.embeddings.word_embeddings.weight"]) not in by_id  # frozen: left out
+    assert len(by_id) == sum(p.requires_grad for p in model.parameters())  # every trainable tensor once
+    assert (by_id[id(names["classifier.weight"])]["lr"], by_id[id(names["classifier.weight"])]["weight_decay"]) \
+        == (1e-3, 0.01)
+    assert (by_id[id(names["classifier.bias"])]["lr"], by_id[id(names["classifier.bias"])]["weight_decay"]) \
+        == (1e-3, 0.0)
+    query = names["bert.encoder.layer.0.attention.self.query.weight"]
+    assert (by_id[id(query)]["lr"], by_id[id(query)]["weight_decay"]) == (1e-4, 0.01)
+    assert by_id[id(names["bert.encoder.layer.0.output.LayerNorm.weight"])]["weight_decay"] == 0.0
+
+
+def test_param_groups_without_new_rate_are_the_two_classic_groups():
+    groups = training.param_groups(_tiny_model(), 5e-5, weight_decay=0.01)
+    assert [(g["lr"], g["weight_decay"]) for g in groups] == [(5e-5, 0.01), (5e-5, 0.0)]
+
+
+def test_param_groups_reject_unknown_names():
+    with pytest.raises(Exception, match="classifier.weight.*named_parameters"):
+        training.param_groups(_tiny_model(), 1e-4, new_parameters=["base_model.model.classifier.weight"],
+                              new_learning_rate=1e-3)
+
+
+def test_trainer_keeps_the_head_rate_through_the_schedule(tmp_path, tokenizer, tokenised):
+    model = _tiny_model()
+    optimizer = training.adamw(model, 1e-4, 0.01, ["classifier.weight", "classifier.bias"], 1e-3)
+    args = training.training_args(tmp_path, num_train_epochs=1, per_device_train_batch_size=8, warmup_steps=0,
+                                  logging_steps=1, seed=0)
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=tokenised, optimizers=(optimizer, None),
+                                   data_collator=transformers.DataCollatorWithPadding(tokenizer))
+    trainer.create_optimizer_and_scheduler(num_training_steps=4)
+    assert trainer.optimizer is optimizer
+    optimizer.step()  # no gradients yet: changes nothing, keeps the step order torch expects
+    trainer.lr_scheduler.step()  # linear decay scales every group by the same factor
+    rates = sorted({g["lr"] for g in optimizer.param_groups})
+    assert rates[1] == pytest.approx(10 * rates[0]) and rates[1] < 1e-3
