@@ -96,7 +96,7 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
                       LEARNING_RATE=1e-4, HEAD_LEARNING_RATE=1e-3, LORA_LEARNING_RATE=1e-3, LORA_R=8, TOP_K=2,
                       FREEZE_EMBEDDINGS=True, GROUP_BY_LENGTH=True),
         "reduced": dict(DATASET="emotion", MODEL_ID=E5, N_TRAIN=2000, N_EVAL=1000, EPOCHS=2, BATCH_SIZE=32,
-                        MAX_LENGTH=128, LEARNING_RATE=1e-4, HEAD_LEARNING_RATE=1e-3, LORA_LEARNING_RATE=1e-3,
+                        MAX_LENGTH=128, LEARNING_RATE=2e-5, HEAD_LEARNING_RATE=1e-3, LORA_LEARNING_RATE=1e-3,
                         LORA_R=8, TOP_K=2, FREEZE_EMBEDDINGS=True, GROUP_BY_LENGTH=True),
         "full": dict(DATASET="emotion", MODEL_ID="klue/bert-base", N_TRAIN=None, N_EVAL=None, EPOCHS=3,
                      BATCH_SIZE=32, MAX_LENGTH=128, LEARNING_RATE=2e-5, HEAD_LEARNING_RATE=1e-3,
