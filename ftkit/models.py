@@ -39,6 +39,8 @@ TINY_SEED = 0
 TINY_VOCAB = 2000
 _TINY_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+# Already trained for sentence similarity with a contrastive objective (lessons 05-07 explain what that changes).
+SIMILARITY_TUNED = frozenset({E5, MINILM})
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
         "reduced": dict(DATASET="kornli", STS_DATASET={"ko": "korsts", "en": "stsb"},
                         MODEL_ID={"ko": E5, "en": MINILM}, N_SENTENCES=None, N_EVAL=None, DELETE_RATIO=0.6,
                         MAX_STEPS=200, BATCH_SIZE=8, MAX_LENGTH=32, LEARNING_RATE=5e-5, FREEZE_EMBEDDINGS=True),
-        "full": dict(DATASET="kornli", STS_DATASET={"ko": "korsts", "en": "stsb"}, MODEL_ID={"ko": E5, "en": MINILM},
+        "full": dict(DATASET="kornli", STS_DATASET={"ko": "korsts", "en": "stsb"},
+                     MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},  # the paper starts from plain BERT
                      N_SENTENCES=None, N_EVAL=None, DELETE_RATIO=0.6, MAX_STEPS=2000, BATCH_SIZE=8, MAX_LENGTH=64,
                      LEARNING_RATE=3e-5, FREEZE_EMBEDDINGS=False),
     },

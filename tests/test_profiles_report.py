@@ -68,3 +68,12 @@ def test_say_renders_only_recorded_metrics():
     with pytest.raises(KeyError):
         run.say("{not_recorded:.2f}")
     assert report.load("00_test")["said"] == [text]
+
+
+def test_tsdae_full_profile_starts_from_plain_bert():
+    """TSDAE's paper starts from a model that never learned similarity; offline only tuned ones exist."""
+    from ftkit import models
+
+    for dataset in ("kornli", "sick"):
+        assert profiles.params("07_tsdae", "full", DATASET=dataset)["MODEL_ID"] not in models.SIMILARITY_TUNED
+        assert profiles.params("07_tsdae", "reduced", DATASET=dataset)["MODEL_ID"] in models.SIMILARITY_TUNED
