@@ -11,6 +11,7 @@ transformers = pytest.importorskip("transformers")
 datasets = pytest.importorskip("datasets")
 
 from ftkit import training  # noqa: E402
+from ftkit.errors import ConfigError  # noqa: E402
 
 POS = ["good movie", "really good", "nice and good", "good good", "very nice", "nice film", "good acting",
        "nice story"]
@@ -128,17 +129,14 @@ def test_param_groups_split_decay_and_new_parameters():
     model.bert.embeddings.word_embeddings.weight.requires_grad = False
     new = ["classifier.weight", "classifier.bias"]
     groups = training.param_groups(model, 1e-4, weight_decay=0.01, new_parameters=new, new_learning_rate=1e-3)
-    by_id = {id(p): g for g in groups for p in g["params"]}
-    names = dict(model.named_parameters())
-    assert id(names["bert.embeddings.word_embeddings.weight"]) not in by_id  # frozen: left out
-    assert len(by_id) == sum(p.requires_grad for p in model.parameters())  # every trainable tensor once
-    assert (by_id[id(names["classifier.weight"])]["lr"], by_id[id(names["classifier.weight"])]["weight_decay"]) \
-        == (1e-3, 0.01)
-    assert (by_id[id(names["classifier.bias"])]["lr"], by_id[id(names["classifier.bias"])]["weight_decay"]) \
-        == (1e-3, 0.0)
-    query = names["bert.encoder.layer.0.attention.self.query.weight"]
-    assert (by_id[id(query)]["lr"], by_id[id(query)]["weight_decay"]) == (1e-4, 0.01)
-    assert by_id[id(names["bert.encoder.layer.0.output.LayerNorm.weight"])]["weight_decay"] == 0.0
+    group_of = {id(p): (g["lr"], g["weight_decay"]) for g in groups for p in g["params"]}
+    rate_and_decay = {name: group_of.get(id(p)) for name, p in model.named_parameters()}
+    assert rate_and_decay["bert.embeddings.word_embeddings.weight"] is None  # frozen: left out
+    assert len(group_of) == sum(p.requires_grad for p in model.parameters())  # every trainable tensor once
+    assert rate_and_decay["classifier.weight"] == (1e-3, 0.01)
+    assert rate_and_decay["classifier.bias"] == (1e-3, 0.0)
+    assert rate_and_decay["bert.encoder.layer.0.attention.self.query.weight"] == (1e-4, 0.01)
+    assert rate_and_decay["bert.encoder.layer.0.output.LayerNorm.weight"] == (1e-4, 0.0)
 
 
 def test_param_groups_without_new_rate_are_the_two_classic_groups():
@@ -147,7 +145,7 @@ def test_param_groups_without_new_rate_are_the_two_classic_groups():
 
 
 def test_param_groups_reject_unknown_names():
-    with pytest.raises(Exception, match="classifier.weight.*named_parameters"):
+    with pytest.raises(ConfigError, match="classifier.weight.*named_parameters"):
         training.param_groups(_tiny_model(), 1e-4, new_parameters=["base_model.model.classifier.weight"],
                               new_learning_rate=1e-3)
 
