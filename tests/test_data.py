@@ -22,7 +22,10 @@ from ftkit.errors import ConfigError, DataError, MissingDataError
 
 REAL_DATA_DIR = os.environ.get("FTKIT_DATA_DIR", "").strip()
 
-pytestmark = pytest.mark.filterwarnings("ignore::ftkit.data.DroppedRowsWarning")
+# The sample copies used as FTKIT_DATA_DIR below differ from the real files by design (ChecksumWarning).
+pytestmark = [pytest.mark.filterwarnings("ignore::ftkit.data.DroppedRowsWarning"),
+              pytest.mark.filterwarnings("ignore::ftkit.data.ChecksumWarning"),
+              pytest.mark.filterwarnings("ignore::ftkit.data.DuplicateTextWarning")]
 
 EXPECTED_SPLITS = {
     "nsmc": {"train", "test"},
@@ -450,7 +453,8 @@ def test_all_empty_split(tmp_path, monkeypatch):
         with pytest.raises(DataError) as err:
             data.load("nsmc")
     assert "'test'" in str(err.value)
-    assert record[0].message.counts == {"train": 1, "test": 2}
+    dropped = [w.message for w in record if isinstance(w.message, data.DroppedRowsWarning)]
+    assert dropped[0].counts == {"train": 1, "test": 2}
 
 
 def test_unparseable_file(tmp_path, monkeypatch):
@@ -529,12 +533,31 @@ REAL = {
     "question_pair": ({"train": [1967, 4169], "validation": [250, 432], "test": [250, 508]}, {}),
     "kornli": ({"train": [830, 830, 830], "test": [1670, 1670, 1670]}, {}),
     "sick": ({"train": [1274, 2524, 641], "validation": [143, 281, 71], "test": [1404, 2790, 712]}, {}),
-    "mnli_samples": ({"train": [173, 159, 168], "test": [373, 311, 316], "test_mismatched": [173, 160, 167]}, {}),
+    "mnli_samples": ({"train": [172, 160, 167], "test": [373, 311, 316], "test_mismatched": [173, 159, 168]},
+                     {"duplicate_text": {"train+test_mismatched": 1}}),
     "korsts": ({"train": 5749, "validation": 1500, "test": 1379}, {}),
     "stsb": ({"train": 5749, "validation": 1500, "test": 1379}, {}),
-    "chatbot": ({"train": [4232, 2856, 2370], "test": [1058, 714, 593]}, {}),
+    # 161 repeated questions are removed before ftkit's 80/20 split (it put 52 test questions in train before).
+    "chatbot": ({"train": [4209, 2786, 2335], "test": [1052, 696, 584]}, {"duplicate_text": {"train+test": 161}}),
     "emotion": ({"train": [1807, 217, 84, 71, 208, 1652], "test": [1822, 213, 83, 66, 233, 1638]},
                 {"tie": {"train": 837, "test": 821}, "no_mapped_label": {"train": 124, "test": 124}}),
+}
+
+# Duplicates within a split and evaluation rows also in train, by data.dedup_key: split -> (rows, distinct texts).
+# (The issue counted NSMC by exact text: 3,813 / 796; the normalised key also joins '‥' with '..', 'ⓒⓞⓞⓛ' with
+# 'cool' and a decomposed 'ㅈㅐ밌어요' with '재밌어요': 3,814 / 797.)
+REAL_DUPLICATES = {
+    "nsmc": ({"train": (3814, 1136), "test": (841, 284)}, {"test": (1570, 797)}),
+    "imdb": ({"train": (96, 92), "test": (199, 191)}, {"test": (123, 123)}),
+    "mrpc": ({}, {}),
+    "question_pair": ({"train": (5, 5), "test": (2, 2)}, {"validation": (1, 1), "test": (2, 2)}),
+    "kornli": ({"train": (1, 1), "test": (1, 1)}, {}),
+    "sick": ({}, {}),
+    "mnli_samples": ({}, {}),
+    "korsts": ({"train": (49, 45), "validation": (3, 3), "test": (2, 2)}, {"validation": (3, 3)}),
+    "stsb": ({"train": (43, 39), "validation": (2, 2), "test": (1, 1)}, {"validation": (6, 6), "test": (7, 7)}),
+    "chatbot": ({}, {}),
+    "emotion": ({}, {}),
 }
 
 
@@ -550,6 +573,14 @@ def test_real_data(name, monkeypatch):
         dd = data.load(name, source="local")
     got_drops = {w.message.reason: w.message.counts for w in record if isinstance(w.message, data.DroppedRowsWarning)}
     assert got_drops == drops
+    assert not [w for w in record if isinstance(w.message, data.ChecksumWarning)]  # the real files are intact
+    dup = {w.message.kind: {s: (c["rows"], c["texts"]) for s, c in w.message.counts.items()}
+           for w in record if isinstance(w.message, data.DuplicateTextWarning)}
+    want_dups, want_overlap = REAL_DUPLICATES[name]
+    assert (dup.get("duplicates", {}), dup.get("overlap", {})) == (want_dups, want_overlap)
+    report = data.overlap_report(dd)
+    for split, (rows, texts) in want_overlap.items():
+        assert (report.loc[split, "rows_in_train"], report.loc[split, "texts_in_train"]) == (rows, texts)
     assert set(dd) == set(expected)
     for split, want in expected.items():
         ds = dd[split]
