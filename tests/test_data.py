@@ -788,3 +788,16 @@ def test_read_table_truncated_quoted_field(tmp_path, monkeypatch):
     with pytest.raises(DataError) as err:
         data.load("chatbot")
     assert "truncated" in str(err.value) and "Copy it again" in str(err.value)
+
+
+def test_choose_max_length_is_capped_at_the_model_limit(word_tokenizer, capsys):
+    texts = {"text": ["a b"] * 50 + ["a " * 500_000]}  # one 1 MB row among short ones
+    lengths = data.token_lengths(texts, word_tokenizer, "text")
+    assert data.choose_max_length(lengths) > 100_000  # uncapped, the 99th percentile follows that row
+    assert data.choose_max_length(lengths, limit=512) == 512
+    assert "512" in capsys.readouterr().out
+    assert data.choose_max_length([10, 12, 14], limit=512) == 16  # under the limit nothing changes
+    with pytest.raises(ConfigError):
+        data.choose_max_length(lengths, limit=0)
+    with pytest.raises(DataError):
+        data.choose_max_length([], limit=512)
