@@ -96,6 +96,21 @@ class TripletStats:
                 "triplets": self.triplets}
 
 
+def _check_nli_labels(rows: list[dict], label: str, wanted: dict[str, Any]) -> None:
+    """Raise DataError when the data is empty or none of the ``wanted`` label values occurs in it (labels
+    given as names while ints are expected, or the other way round), instead of returning nothing."""
+    if not rows:
+        raise DataError("NLI 데이터가 비어 있습니다.", "The NLI data is empty.")
+    found = sorted({r[label] for r in rows}, key=repr)
+    if not any(v in found for v in wanted.values()):
+        asked = ", ".join(f"{k}={v!r}" for k, v in wanted.items())
+        raise DataError(
+            f"'{label}' 열의 값 {found[:10]} 중 {asked}에 해당하는 값이 하나도 없습니다. 레이블 값의 형식(정수 "
+            "0/1/2 또는 이름)을 확인하고, 인자로 그 값을 넘기세요(예: entailment='entailment').",
+            f"None of the '{label}' values {found[:10]} is {asked}. Check how the labels are written (ints 0/1/2 "
+            "or names) and pass those values (e.g. entailment='entailment').")
+
+
 def nli_triplets(data: Any, entailment: int | str = 0, contradiction: int | str = 2,
                  premise: str = "sentence1", hypothesis: str = "sentence2", label: str = "label",
                  symmetric: bool = False):
@@ -116,6 +131,7 @@ def nli_triplets(data: Any, entailment: int | str = 0, contradiction: int | str 
         raise DataError(
             f"NLI 데이터에는 '{premise}', '{hypothesis}', '{label}' 열이 있어야 합니다. 있는 열: {sorted(rows[0])}",
             f"NLI data needs columns '{premise}', '{hypothesis}', '{label}'. Found: {sorted(rows[0])}")
+    _check_nli_labels(rows, label, {"entailment": entailment, "contradiction": contradiction})
     groups: dict[str, dict[str, list[str]]] = {}
     for r in rows:
         p, h, y = str(r[premise]).strip(), str(r[hypothesis]).strip(), r[label]
@@ -157,7 +173,13 @@ def nli_pairs(data: Any, entailment: int | str = 0, premise: str = "sentence1", 
     from datasets import Dataset
 
     seen: dict[Pair, None] = {}
-    for r in _rows(data):
+    rows = _rows(data)
+    if rows and not {premise, hypothesis, label} <= set(rows[0]):
+        raise DataError(
+            f"NLI 데이터에는 '{premise}', '{hypothesis}', '{label}' 열이 있어야 합니다. 있는 열: {sorted(rows[0])}",
+            f"NLI data needs columns '{premise}', '{hypothesis}', '{label}'. Found: {sorted(rows[0])}")
+    _check_nli_labels(rows, label, {"entailment": entailment})
+    for r in rows:
         p, h = str(r[premise]).strip(), str(r[hypothesis]).strip()
         if p and h and r[label] == entailment:
             seen.setdefault((p, h), None)
@@ -395,6 +417,8 @@ def _defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
 
     if not torch.cuda.is_available():
         defaults["dataloader_pin_memory"] = False  # nothing to pin to on a CPU (avoids a warning per run)
+        if kwargs.get("bf16"):
+            defaults["use_cpu"] = True  # CPU bf16 autocast, as ftkit.training.training_args does
     defaults.update(kwargs)
     return defaults
 

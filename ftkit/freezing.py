@@ -12,6 +12,7 @@ Everything works on parameter *names* (``model.named_parameters()``), never on m
 """
 from __future__ import annotations
 
+import numbers
 import re
 from collections import Counter
 from typing import Iterable
@@ -30,13 +31,26 @@ def set_trainable(model, patterns: Iterable[str], trainable: bool) -> int:
 
     Returns how many parameter tensors matched (0 usually means a wrong pattern).
     """
-    regexes = [re.compile(p) for p in patterns]
+    regexes = [_compile(p) for p in patterns]
     matched = 0
     for name, param in model.named_parameters():
         if any(r.search(name) for r in regexes):
             param.requires_grad = trainable
             matched += 1
     return matched
+
+
+def _compile(pattern: str) -> re.Pattern:
+    """``re.compile`` with ftkit's error: a bad regex names the pattern and says how to match literally."""
+    try:
+        return re.compile(pattern)
+    except (re.error, TypeError) as exc:
+        raise ConfigError(
+            f"이름 패턴 {pattern!r}은(는) 올바른 정규식이 아닙니다({exc}). 점(.)이나 괄호를 글자 그대로 찾으려면 "
+            r"re.escape(...)를 쓰거나 \. 처럼 백슬래시를 붙이세요.",
+            f"Name pattern {pattern!r} is not a valid regular expression ({exc}). To match dots or brackets "
+            r"literally, use re.escape(...) or a backslash as in \.",
+        ) from exc
 
 
 def freeze_embeddings(model) -> int:
@@ -174,11 +188,16 @@ def attention_recipe(model) -> tuple[int, int]:
 
 
 def top_k_layers(model, k: int, pooler: bool = True) -> tuple[int, int]:
-    """Train the top ``k`` transformer layers plus pooler and head; returns (trainable, total)."""
+    """Train the top ``k`` transformer layers plus pooler and head; returns (trainable, total).
+
+    ``k`` must be an integer from 0 (head only) to the number of layers (all layers), else ConfigError."""
+    n = num_layers(model)
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= n:
+        raise ConfigError(f"k={k!r}은(는) 0부터 {n}까지의 정수여야 합니다(이 모델은 {n}개 층).",
+                          f"k={k!r} must be an integer from 0 to {n} (this model has {n} layers).")
     freeze_all(model)
     if k > 0:
-        n = num_layers(model)
-        set_layers_trainable(model, range(max(0, n - k), n), trainable=True)
+        set_layers_trainable(model, range(n - int(k), n), trainable=True)
     unfreeze(model, _head(model, pooler))
     return count_parameters(model)
 

@@ -180,11 +180,15 @@ def padding_share(batches) -> float:
 
 
 def class_weights(labels, num_labels: int, power: float = 1.0):
-    """Inverse-frequency class weights (mean 1) as a float tensor; ``power=0.5`` gives a milder version."""
+    """Inverse-frequency class weights (mean 1) as a float tensor; ``power=0.5`` gives a milder version.
+
+    Empty ``labels`` or a label outside ``range(num_labels)`` raise DataError (naming the value)."""
     import numpy as np
     import torch
 
-    counts = np.bincount(np.asarray(labels, dtype=int), minlength=num_labels).astype(float)
+    from ftkit.evaluation import as_labels
+
+    counts = np.bincount(as_labels(labels, "labels", num_labels), minlength=num_labels).astype(float)
     weights = (counts.sum() / np.maximum(counts, 1.0) / num_labels) ** power
     return torch.tensor(weights / weights.mean(), dtype=torch.float)
 

@@ -22,7 +22,10 @@ from ftkit.errors import ConfigError, DataError, MissingDataError
 
 REAL_DATA_DIR = os.environ.get("FTKIT_DATA_DIR", "").strip()
 
-pytestmark = pytest.mark.filterwarnings("ignore::ftkit.data.DroppedRowsWarning")
+# The sample copies used as FTKIT_DATA_DIR below differ from the real files by design (ChecksumWarning).
+pytestmark = [pytest.mark.filterwarnings("ignore::ftkit.data.DroppedRowsWarning"),
+              pytest.mark.filterwarnings("ignore::ftkit.data.ChecksumWarning"),
+              pytest.mark.filterwarnings("ignore::ftkit.data.DuplicateTextWarning")]
 
 EXPECTED_SPLITS = {
     "nsmc": {"train", "test"},
@@ -450,7 +453,8 @@ def test_all_empty_split(tmp_path, monkeypatch):
         with pytest.raises(DataError) as err:
             data.load("nsmc")
     assert "'test'" in str(err.value)
-    assert record[0].message.counts == {"train": 1, "test": 2}
+    dropped = [w.message for w in record if isinstance(w.message, data.DroppedRowsWarning)]
+    assert dropped[0].counts == {"train": 1, "test": 2}
 
 
 def test_unparseable_file(tmp_path, monkeypatch):
@@ -529,12 +533,31 @@ REAL = {
     "question_pair": ({"train": [1967, 4169], "validation": [250, 432], "test": [250, 508]}, {}),
     "kornli": ({"train": [830, 830, 830], "test": [1670, 1670, 1670]}, {}),
     "sick": ({"train": [1274, 2524, 641], "validation": [143, 281, 71], "test": [1404, 2790, 712]}, {}),
-    "mnli_samples": ({"train": [173, 159, 168], "test": [373, 311, 316], "test_mismatched": [173, 160, 167]}, {}),
+    "mnli_samples": ({"train": [172, 160, 167], "test": [373, 311, 316], "test_mismatched": [173, 159, 168]},
+                     {"duplicate_text": {"train+test_mismatched": 1}}),
     "korsts": ({"train": 5749, "validation": 1500, "test": 1379}, {}),
     "stsb": ({"train": 5749, "validation": 1500, "test": 1379}, {}),
-    "chatbot": ({"train": [4232, 2856, 2370], "test": [1058, 714, 593]}, {}),
+    # 161 repeated questions are removed before ftkit's 80/20 split (it put 52 test questions in train before).
+    "chatbot": ({"train": [4209, 2786, 2335], "test": [1052, 696, 584]}, {"duplicate_text": {"train+test": 161}}),
     "emotion": ({"train": [1807, 217, 84, 71, 208, 1652], "test": [1822, 213, 83, 66, 233, 1638]},
                 {"tie": {"train": 837, "test": 821}, "no_mapped_label": {"train": 124, "test": 124}}),
+}
+
+# Duplicates within a split and evaluation rows also in train, by data.dedup_key: split -> (rows, distinct texts).
+# (The issue counted NSMC by exact text: 3,813 / 796; the normalised key also joins '‥' with '..', 'ⓒⓞⓞⓛ' with
+# 'cool' and a decomposed 'ㅈㅐ밌어요' with '재밌어요': 3,814 / 797.)
+REAL_DUPLICATES = {
+    "nsmc": ({"train": (3814, 1136), "test": (841, 284)}, {"test": (1570, 797)}),
+    "imdb": ({"train": (96, 92), "test": (199, 191)}, {"test": (123, 123)}),
+    "mrpc": ({}, {}),
+    "question_pair": ({"train": (5, 5), "test": (2, 2)}, {"validation": (1, 1), "test": (2, 2)}),
+    "kornli": ({"train": (1, 1), "test": (1, 1)}, {}),
+    "sick": ({}, {}),
+    "mnli_samples": ({}, {}),
+    "korsts": ({"train": (49, 45), "validation": (3, 3), "test": (2, 2)}, {"validation": (3, 3)}),
+    "stsb": ({"train": (43, 39), "validation": (2, 2), "test": (1, 1)}, {"validation": (6, 6), "test": (7, 7)}),
+    "chatbot": ({}, {}),
+    "emotion": ({}, {}),
 }
 
 
@@ -550,6 +573,14 @@ def test_real_data(name, monkeypatch):
         dd = data.load(name, source="local")
     got_drops = {w.message.reason: w.message.counts for w in record if isinstance(w.message, data.DroppedRowsWarning)}
     assert got_drops == drops
+    assert not [w for w in record if isinstance(w.message, data.ChecksumWarning)]  # the real files are intact
+    dup = {w.message.kind: {s: (c["rows"], c["texts"]) for s, c in w.message.counts.items()}
+           for w in record if isinstance(w.message, data.DuplicateTextWarning)}
+    want_dups, want_overlap = REAL_DUPLICATES[name]
+    assert (dup.get("duplicates", {}), dup.get("overlap", {})) == (want_dups, want_overlap)
+    report = data.overlap_report(dd)
+    for split, (rows, texts) in want_overlap.items():
+        assert (report.loc[split, "rows_in_train"], report.loc[split, "texts_in_train"]) == (rows, texts)
     assert set(dd) == set(expected)
     for split, want in expected.items():
         ds = dd[split]
@@ -559,3 +590,214 @@ def test_real_data(name, monkeypatch):
             assert scores.min() == 0.0 and scores.max() == 1.0
         else:
             assert np.bincount(list(ds["label"]), minlength=spec.num_labels).tolist() == want, split
+
+
+# ------------------------------------------------------------------------------------------ integrity (issue 13)
+
+
+def _checksum_warnings(record):
+    return [w.message for w in record if isinstance(w.message, data.ChecksumWarning)]
+
+
+def test_data_dir_file_with_wrong_sha256_warns_with_expected_and_actual(tmp_path, monkeypatch, capsys):
+    folder = _sample_copy(tmp_path, "nsmc")  # the sample is a cut-down copy: not the real file's hash
+    _use_data_dir(monkeypatch, folder)
+    with pytest.warns(data.ChecksumWarning) as record:
+        data.load("nsmc")
+    bad = {w.path.name: w for w in _checksum_warnings(record)}
+    assert set(bad) == {"ratings_train.txt", "ratings_test.txt"}
+    w = bad["ratings_train.txt"]
+    assert w.expected == data.get_spec("nsmc").sha256["ratings_train.txt"]
+    assert w.actual == sources.sha256_of(folder / "ratings_train.txt") != w.expected
+    assert w.expected in str(w) and w.actual in str(w) and "SHA-256" in str(w)
+    assert "다시 복사" in str(w) and "Copy it again" in str(w)
+    assert w.actual in capsys.readouterr().out  # printed too, not only warned
+
+
+def test_samples_are_not_checked(recwarn):
+    data.load("nsmc", source="sample")
+    assert not _checksum_warnings(recwarn)
+
+
+def test_checksum_is_remembered_by_size_and_mtime(tmp_path, monkeypatch):
+    from ftkit.data import integrity
+
+    folder = _sample_copy(tmp_path, "chatbot_data")
+    _use_data_dir(monkeypatch, folder)
+    calls = []
+    real = sources.sha256_of
+    monkeypatch.setattr(sources, "sha256_of", lambda p: calls.append(Path(p).name) or real(p))
+    data.load("chatbot")
+    data.load("chatbot")
+    assert calls == ["ChatbotData.csv"]  # hashed once, then taken from the memo
+    memo = (tmp_path / "cache" / integrity.MEMO_FILE)
+    assert str((folder / "ChatbotData.csv").resolve()) in memo.read_text(encoding="utf-8")
+    path = folder / "ChatbotData.csv"
+    with open(path, "a", encoding="utf-8") as fh:  # a changed file is hashed again
+        fh.write("새 질문,새 답,0\n")
+    with pytest.warns(data.ChecksumWarning) as record:
+        data.load("chatbot")
+    assert calls == ["ChatbotData.csv"] * 2
+    assert _checksum_warnings(record)[0].actual == real(path)
+
+
+def test_download_cache_is_checked_too(tmp_path, monkeypatch):
+    folder = tmp_path / "cache" / "downloads" / "chatbot_data"
+    shutil.copytree(data.samples_dir() / "chatbot_data", folder)
+    with pytest.warns(data.ChecksumWarning) as record:
+        data.load("chatbot", source="download")
+    assert _checksum_warnings(record)[0].path == folder / "ChatbotData.csv"
+
+
+def test_check_data_dir_for_doctor(tmp_path, monkeypatch):
+    folder = _sample_copy(tmp_path, "kornli")
+    _use_data_dir(monkeypatch, folder)
+    (folder / "xnli.test.ko.tsv").unlink()
+    checks = {c.path.name: c.status for c in data.check_data_dir()}
+    assert checks == {"xnli.dev.ko.tsv": "mismatch", "xnli.test.ko.tsv": "missing"}
+    text = "\n".join(data.doctor_lines())
+    assert "xnli.test.ko.tsv" in text and data.get_spec("kornli").sha256["xnli.dev.ko.tsv"] in text
+
+
+def test_real_nsmc_cut_at_a_line_boundary_warns(tmp_path, monkeypatch):
+    real = Path(REAL_DATA_DIR) / "nsmc" if REAL_DATA_DIR else None
+    if real is None or not real.is_dir():
+        pytest.skip("set FTKIT_DATA_DIR to the course data folder")
+    folder = tmp_path / "data" / "nsmc"
+    folder.mkdir(parents=True)
+    shutil.copy(real / "ratings_test.txt", folder)
+    lines = (real / "ratings_train.txt").read_bytes().splitlines(keepends=True)
+    (folder / "ratings_train.txt").write_bytes(b"".join(lines[:len(lines) // 2]))  # cut at a line boundary
+    _use_data_dir(monkeypatch, folder)
+    with pytest.warns(data.ChecksumWarning) as record:
+        dd = data.load("nsmc")
+    bad = _checksum_warnings(record)
+    assert [w.path.name for w in bad] == ["ratings_train.txt"]
+    assert bad[0].expected in str(bad[0]) and bad[0].actual in str(bad[0])
+    assert len(dd["train"]) < 75000  # it still loads (half the rows): the warning is what tells
+
+
+def test_dedup_key():
+    assert data.dedup_key("  재밌어요   ㅋㅋ \n") == data.dedup_key("재밌어요 ㅋㅋ")
+    assert data.dedup_key("ㅈㅐ밌어요") == data.dedup_key("재밌어요")  # NFKC joins the decomposed syllable
+    assert data.dedup_key("‥") == data.dedup_key("..")
+    assert data.dedup_key("Cool") != data.dedup_key("cool")  # case is kept
+    assert data.dedup_key(12) == "12"
+
+
+def test_test_split_copied_into_train_is_reported(tmp_path, monkeypatch):
+    before = len(data.load("nsmc", source="sample")["train"])
+    folder = _sample_copy(tmp_path, "nsmc")
+    train, test = folder / "ratings_train.txt", folder / "ratings_test.txt"
+    test_rows = test.read_text(encoding="utf-8").splitlines(keepends=True)[1:]
+    with open(train, "a", encoding="utf-8") as fh:
+        fh.writelines(test_rows[:10] + test_rows[:3])  # 10 test rows leak, 3 of them twice
+    _use_data_dir(monkeypatch, folder)
+    with pytest.warns(data.DuplicateTextWarning) as record:
+        dd = data.load("nsmc")
+    got = {w.message.kind: w.message.counts for w in record if isinstance(w.message, data.DuplicateTextWarning)}
+    assert got["overlap"]["test"]["rows"] >= 10 and got["overlap"]["test"]["texts"] >= 10
+    assert got["duplicates"]["train"]["rows"] >= 3
+    report = data.overlap_report(dd)
+    assert report.loc["test", "rows_in_train"] == got["overlap"]["test"]["rows"]
+    assert report.loc["train", "duplicate_rows"] == got["duplicates"]["train"]["rows"]
+    assert len(dd["train"]) == before + 13  # the rows are kept
+    messages = [str(w.message) for w in record if isinstance(w.message, data.DuplicateTextWarning)]
+    assert any("train" in m and "kept" in m for m in messages)
+
+
+def test_overlap_report_counts_rows_and_distinct_texts():
+    from datasets import Dataset, DatasetDict
+
+    dd = DatasetDict({"train": Dataset.from_dict({"text": ["a", "a ", "b", "c", "c", "c"]}),
+                      "test": Dataset.from_dict({"text": ["a", "a", "d", "c"]})})
+    report = data.overlap_report(dd)
+    assert report.loc["train"].to_dict() == {"rows": 6, "distinct": 3, "duplicate_rows": 3, "duplicate_texts": 2,
+                                             "rows_in_train": 0, "texts_in_train": 0}
+    assert report.loc["test"].to_dict() == {"rows": 4, "distinct": 3, "duplicate_rows": 1, "duplicate_texts": 1,
+                                            "rows_in_train": 3, "texts_in_train": 2}
+
+
+def test_chatbot_split_is_made_after_removing_repeated_questions(tmp_path, monkeypatch):
+    folder = _sample_copy(tmp_path, "chatbot_data")
+    path = folder / "ChatbotData.csv"
+    rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.writelines(rows[1:41])  # every one of 40 questions twice
+    _use_data_dir(monkeypatch, folder)
+    with pytest.warns(data.DroppedRowsWarning) as record:
+        dd = data.load("chatbot")
+    dropped = {w.message.reason: w.message.counts for w in record if isinstance(w.message, data.DroppedRowsWarning)}
+    assert dropped["duplicate_text"] == {"train+test": 40}
+    train = {data.dedup_key(t) for t in dd["train"]["text"]}
+    assert not train & {data.dedup_key(t) for t in dd["test"]["text"]}
+    assert len(dd["train"]) + len(dd["test"]) == len(rows) - 1
+
+
+def test_unknown_split_lists_the_splits():
+    dd = data.load("nsmc", source="sample")
+    with pytest.raises(data.SplitNotFoundError) as err:
+        dd["validation"]
+    assert isinstance(err.value, KeyError) and isinstance(err.value, ConfigError)
+    assert "train, test" in str(err.value) and "'validation'" in str(err.value)
+    assert len(dd["train"]) > 0 and "validation" not in dd
+
+
+def test_read_table_permission_error(tmp_path, monkeypatch):
+    from ftkit.data import parse
+
+    folder = _sample_copy(tmp_path, "nsmc")
+    _use_data_dir(monkeypatch, folder)
+
+    def denied(path, *args, **kwargs):  # tests may run as root, where chmod 000 does not stop reading
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(parse.pd, "read_csv", denied)
+    with pytest.raises(DataError) as err:
+        data.load("nsmc")
+    assert "chmod" in str(err.value) and "ratings_train.txt" in str(err.value)
+
+
+def test_read_table_cp949_file_says_iconv(tmp_path, monkeypatch):
+    folder = _sample_copy(tmp_path, "nsmc")
+    path = folder / "ratings_test.txt"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp949", errors="replace"))
+    _use_data_dir(monkeypatch, folder)
+    with pytest.raises(DataError) as err:
+        data.load("nsmc")
+    assert "CP949/EUC-KR" in str(err.value) and "iconv -f CP949 -t UTF-8" in str(err.value)
+
+
+def test_read_table_file_cut_inside_a_character_says_copy_again(tmp_path, monkeypatch):
+    folder = _sample_copy(tmp_path, "nsmc")
+    path = folder / "ratings_test.txt"
+    row = "999\t끝까지 못 쓴 리뷰".encode("utf-8")
+    path.write_bytes(path.read_bytes() + row[:-1])  # the copy stopped in the middle of the last character
+    _use_data_dir(monkeypatch, folder)
+    with pytest.raises(DataError) as err:
+        data.load("nsmc")
+    assert "truncated" in str(err.value) and "다시 복사" in str(err.value)
+
+
+def test_read_table_truncated_quoted_field(tmp_path, monkeypatch):
+    folder = _sample_copy(tmp_path, "chatbot_data")
+    path = folder / "ChatbotData.csv"
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write('"잘린 질문,')  # the copy stopped inside a quoted field
+    _use_data_dir(monkeypatch, folder)
+    with pytest.raises(DataError) as err:
+        data.load("chatbot")
+    assert "truncated" in str(err.value) and "Copy it again" in str(err.value)
+
+
+def test_choose_max_length_is_capped_at_the_model_limit(word_tokenizer, capsys):
+    texts = {"text": ["a b"] * 50 + ["a " * 500_000]}  # one 1 MB row among short ones
+    lengths = data.token_lengths(texts, word_tokenizer, "text")
+    assert data.choose_max_length(lengths) > 100_000  # uncapped, the 99th percentile follows that row
+    assert data.choose_max_length(lengths, limit=512) == 512
+    assert "512" in capsys.readouterr().out
+    assert data.choose_max_length([10, 12, 14], limit=512) == 16  # under the limit nothing changes
+    with pytest.raises(ConfigError):
+        data.choose_max_length(lengths, limit=0)
+    with pytest.raises(DataError):
+        data.choose_max_length([], limit=512)

@@ -234,3 +234,28 @@ def test_training_args_defaults(tmp_path):
     assert getattr(args.batch_sampler, "value", args.batch_sampler) == "no_duplicates" and args.learning_rate == 1e-5
     ce = E.ce_training_args(tmp_path / "ce", num_train_epochs=2)
     assert ce.save_strategy == "no" and ce.num_train_epochs == 2
+
+
+def test_bf16_on_cpu_works_like_training_args(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("has a GPU")
+    st = E.st_training_args(tmp_path / "st", bf16=True)
+    ce = E.ce_training_args(tmp_path / "ce", bf16=True)
+    assert st.bf16 and st.use_cpu and ce.bf16 and ce.use_cpu
+
+
+# ---------------------------------------------------------------- labels the NLI helpers cannot read
+def test_nli_triplets_with_unreadable_labels_raises():
+    named = [{**r, "label": ["entailment", "neutral", "contradiction"][r["label"]]} for r in NLI]
+    with pytest.raises(DataError) as err:
+        E.nli_triplets(named)  # names in the data, ints (0, 2) asked for
+    assert "'contradiction'" in err.value.en and "entailment=0" in err.value.en and err.value.ko
+    as_text = [{**r, "label": str(r["label"])} for r in NLI]
+    with pytest.raises(DataError, match="'0'"):
+        E.nli_triplets(as_text)
+    with pytest.raises(DataError):
+        E.nli_pairs(named)
+    with pytest.raises(DataError, match="empty"):
+        E.nli_triplets([])

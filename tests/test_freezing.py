@@ -76,6 +76,26 @@ def test_head_only_and_top_k(bert, xlmr):
     assert freezing.top_k_layers(bert, 0)[0] == POOLER + BERT_HEAD
 
 
+def test_top_k_is_range_checked_like_set_layers_trainable(bert):
+    import numpy as np
+
+    for bad in (5, -1, 2.0, True, "2"):
+        with pytest.raises(ConfigError) as err:
+            freezing.top_k_layers(bert, bad)
+        assert "0" in err.value.en and "4" in err.value.en and err.value.ko
+    assert freezing.top_k_layers(bert, 4)[0] == 4 * LAYER + POOLER + BERT_HEAD  # every layer
+    assert freezing.top_k_layers(bert, np.int64(1))[0] == LAYER + POOLER + BERT_HEAD
+
+
+def test_invalid_regex_gets_ftkit_error(bert):
+    for call in (freezing.freeze, freezing.unfreeze):
+        with pytest.raises(ConfigError) as err:
+            call(bert, "classifier.(weight")
+        assert "classifier.(weight" in err.value.en and "re.escape" in err.value.ko
+    with pytest.raises(ConfigError):
+        freezing.set_trainable(bert, ["["], trainable=False)
+
+
 def test_layer_range_and_patterns(bert):
     freezing.unfreeze_all(bert)
     assert freezing.set_layers_trainable(bert, range(0, 2), trainable=False) == 2 * 16  # 16 tensors per layer

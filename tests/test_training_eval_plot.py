@@ -98,3 +98,47 @@ def test_last_eval_picks_latest_evaluation():
     FakeTrainer.state.log_history = [{"loss": 1.0, "step": 1}]
     with pytest.raises(ValueError):
         training.last_eval(FakeTrainer())
+
+
+# ------------------------------------------------------------------------------------------ bad inputs (issue 13)
+
+
+def test_confusion_refuses_labels_outside_the_classes():
+    from ftkit.errors import DataError
+
+    with pytest.raises(DataError) as err:
+        evaluation.confusion([0, 5], [0, 1], num_labels=2)
+    assert "5" in err.value.en and "range(2)" in err.value.en and "5" in err.value.ko
+    with pytest.raises(DataError, match="-1"):
+        evaluation.confusion([0, 1], [0, -1], num_labels=2)
+    assert evaluation.confusion([0, 1], [1, 1], num_labels=2).tolist() == [[0, 1], [0, 1]]
+
+
+def test_class_weights_refuses_empty_and_out_of_range_labels():
+    from ftkit.errors import DataError
+
+    with pytest.raises(DataError, match="empty"):
+        training.class_weights([], num_labels=3)
+    with pytest.raises(DataError) as err:
+        training.class_weights([0, 1, 5], num_labels=3)
+    assert "5" in err.value.en and "range(3)" in err.value.en
+    weights = training.class_weights([0, 1, 1, 2], num_labels=3)
+    assert weights.shape == (3,) and float(weights.mean()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("y_true, y_pred, words", [
+    ([], [], "empty"),
+    ([0, 1, 1], [0, 1], "differ in length"),
+    ([0.5, 1], [0, 1], "0.5"),
+    (["neg", "pos"], [0, 1], "neg"),
+])
+def test_metrics_refuse_empty_mismatched_or_non_integer_inputs(y_true, y_pred, words):
+    from ftkit.errors import DataError
+
+    with pytest.raises(DataError) as err:
+        evaluation.classification_metrics(y_true, y_pred)
+    assert words in err.value.en and err.value.ko
+
+
+def test_metrics_accept_integer_valued_floats():
+    assert evaluation.classification_metrics(np.array([0.0, 1.0]), [0, 1])["accuracy"] == 1.0

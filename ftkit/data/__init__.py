@@ -8,17 +8,24 @@ Schemas (one per task type):
 - similarity: ``sentence1``, ``sentence2``, ``score`` (float32 in [0, 1] = the raw 0-5 score / 5)
 
 Data comes from ``FTKIT_DATA_DIR`` if set, else it is downloaded once (online), else the small bundled
-samples in ``ftkit/samples`` are used (offline); see :func:`load`.
+samples in ``ftkit/samples`` are used (offline); see :func:`load`. A failed download raises (it never falls
+back to the samples). Data files are checked against the specs' SHA-256 (:class:`ChecksumWarning`);
+duplicates and train/test overlap are reported (:class:`DuplicateTextWarning`, :func:`overlap_report`), all
+using one notion of "the same text": :func:`dedup_key`.
 """
+from ftkit.data.dedup import DuplicateTextWarning, dedup_key, overlap_report
 from ftkit.data.emotion import EMOTION_CLASSES, KOTE_IGNORED, KOTE_LABELS, KOTE_TO_EMOTION, emotion_of
-from ftkit.data.loading import DroppedRowsWarning, features_for, load
+from ftkit.data.integrity import ChecksumWarning, check_data_dir, doctor_lines
+from ftkit.data.loading import DroppedRowsWarning, SplitNotFoundError, features_for, load
 from ftkit.data.sampling import allocate, subsample
 from ftkit.data.sources import SOURCES, samples_dir
 from ftkit.data.specs import DATASETS, DatasetSpec, get_spec, language_of
 from ftkit.data.stats import choose_max_length, length_percentiles, summary, token_lengths
 
 __all__ = [
-    "DATASETS", "DatasetSpec", "DroppedRowsWarning", "EMOTION_CLASSES", "KOTE_IGNORED", "KOTE_LABELS",
-    "KOTE_TO_EMOTION", "SOURCES", "allocate", "choose_max_length", "emotion_of", "features_for", "get_spec",
-    "language_of", "length_percentiles", "load", "samples_dir", "subsample", "summary", "token_lengths",
+    "ChecksumWarning", "DATASETS", "DatasetSpec", "DroppedRowsWarning", "DuplicateTextWarning", "EMOTION_CLASSES",
+    "KOTE_IGNORED", "KOTE_LABELS", "KOTE_TO_EMOTION", "SOURCES", "SplitNotFoundError", "allocate",
+    "check_data_dir", "choose_max_length", "dedup_key", "doctor_lines", "emotion_of", "features_for", "get_spec",
+    "language_of", "length_percentiles", "load", "overlap_report", "samples_dir", "subsample", "summary",
+    "token_lengths",
 ]

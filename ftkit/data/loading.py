@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ftkit.data.dedup import DuplicateTextWarning, counts_by_split, row_keys
+from ftkit.data.integrity import ChecksumWarning, check_files
 from ftkit.data.parse import DROP_REASONS, Parsed, parse
 from ftkit.data.sampling import check_n, indices_for
 from ftkit.data.sources import SOURCES, download_paths, local_paths, sample_paths
@@ -27,6 +29,39 @@ class DroppedRowsWarning(UserWarning):
     def __init__(self, dataset: str, reason: str, counts: dict[str, int], message: str):
         super().__init__(message)
         self.dataset, self.reason, self.counts = dataset, reason, dict(counts)
+
+
+class SplitNotFoundError(ConfigError, KeyError):
+    """A split name that the loaded data does not have (the message lists the splits it has)."""
+
+    def __str__(self) -> str:  # KeyError would show the repr of the message
+        return f"{self.ko}\n{self.en}"
+
+
+_COURSE_DATA = None
+
+
+def _course_data_class():
+    """``datasets.DatasetDict`` whose ``dd["nope"]`` raises SplitNotFoundError listing the splits (built lazily:
+    importing ``datasets`` is slow)."""
+    global _COURSE_DATA
+    if _COURSE_DATA is None:
+        from datasets import DatasetDict
+
+        class CourseData(DatasetDict):
+            """What ``load`` returns: a ``DatasetDict``; an unknown split name raises SplitNotFoundError."""
+
+            def __getitem__(self, key):
+                if isinstance(key, str) and key not in self:
+                    have = ", ".join(self.keys())
+                    raise SplitNotFoundError(
+                        f"'{key}' 분할이 없습니다. 있는 분할: {have}",
+                        f"No split '{key}'. Splits: {have}",
+                    )
+                return super().__getitem__(key)
+
+        _COURSE_DATA = CourseData
+    return _COURSE_DATA
 
 
 def features_for(spec: DatasetSpec):
@@ -76,6 +111,41 @@ def _report_drops(spec: DatasetSpec, parsed: Parsed, where: str) -> None:
         warnings.warn(DroppedRowsWarning(spec.name, reason, counts, f"{ko} / {en}"), stacklevel=3)
 
 
+def _report_checksums(spec: DatasetSpec, paths: dict[str, Path]) -> None:
+    """Warn (ko/en, :class:`ChecksumWarning`) for every file whose SHA-256 differs from the spec's."""
+    for check in check_files(spec, paths):
+        if check.status == "mismatch":
+            ko, en = check.message
+            _say(ko, en)
+            warnings.warn(ChecksumWarning(spec.name, check.path, check.expected, check.actual, check.size,
+                                          f"{ko}\n{en}"), stacklevel=3)
+
+
+def _report_duplicates(spec: DatasetSpec, keys: dict[str, list], where: str) -> None:
+    """Warn (ko/en, :class:`DuplicateTextWarning`) about duplicate texts and evaluation texts found in train."""
+    dups, overlap = counts_by_split(keys)
+    what_ko = "텍스트" if spec.task == "single" else "문장 쌍"
+    what_en = "texts" if spec.task == "single" else "sentence pairs"
+    if dups:
+        parts_ko = ", ".join(f"{s} {c['rows']:,}행(서로 다른 {what_ko} {c['texts']:,}개)" for s, c in dups.items())
+        parts_en = ", ".join(f"{s} {c['rows']:,} rows ({c['texts']:,} distinct {what_en})" for s, c in dups.items())
+        ko = (f"{spec.name}({where}): 같은 분할 안에서 앞 행과 {what_ko}가 같은 중복 행이 있습니다 - {parts_ko}. "
+              "행은 그대로 둡니다(data.overlap_report로 표를 볼 수 있습니다).")
+        en = (f"{spec.name} ({where}): rows repeating an earlier row's {what_en} in the same split - {parts_en}. "
+              "They are kept (data.overlap_report shows the table).")
+        _say(ko, en)
+        warnings.warn(DuplicateTextWarning(spec.name, "duplicates", dups, f"{ko}\n{en}"), stacklevel=3)
+    if overlap:
+        parts_ko = ", ".join(f"{s} {c['rows']:,}행(서로 다른 {what_ko} {c['texts']:,}개)" for s, c in overlap.items())
+        parts_en = ", ".join(f"{s} {c['rows']:,} rows ({c['texts']:,} distinct {what_en})" for s, c in overlap.items())
+        ko = (f"{spec.name}({where}): 평가 분할의 {what_ko} 일부가 train에도 있습니다 - {parts_ko}. "
+              "그 행의 점수는 외운 것을 잴 수 있습니다. 행은 그대로 둡니다.")
+        en = (f"{spec.name} ({where}): some evaluation {what_en} also occur in train - {parts_en}. "
+              "Scores on those rows may measure memorisation. The rows are kept.")
+        _say(ko, en)
+        warnings.warn(DuplicateTextWarning(spec.name, "overlap", overlap, f"{ko}\n{en}"), stacklevel=3)
+
+
 def _to_dataset(spec: DatasetSpec, frame: pd.DataFrame, idx: np.ndarray | None, split: str):
     from datasets import Dataset, NamedSplit
 
@@ -83,7 +153,7 @@ def _to_dataset(spec: DatasetSpec, frame: pd.DataFrame, idx: np.ndarray | None, 
         frame = frame.iloc[idx]
     data = {col: frame[col].tolist() for col in spec.text_columns}
     data[spec.target_column] = frame[spec.target_column].to_numpy().tolist()
-    return Dataset.from_dict(data, features=features_for(spec), split=NamedSplit(split))
+    return Dataset.from_dict(data, features=features_for(spec), split=NamedSplit(split)), data
 
 
 def load(name: str, n_train: int | None = None, n_eval: int | None = None, seed: int = 42,
@@ -98,30 +168,41 @@ def load(name: str, n_train: int | None = None, n_eval: int | None = None, seed:
             allocation; plain seeded sample for similarity). Same arguments -> identical rows. A request
             larger than a split keeps all of it (with a printed note).
         source: ``"auto"`` = ``FTKIT_DATA_DIR`` if set, else download once into
-            ``cache_dir()/downloads/<folder>/`` when online, else the bundled sample (printed);
+            ``cache_dir()/downloads/<folder>/`` when online, else (offline) the bundled sample (printed);
             ``"local"``, ``"download"``, ``"sample"`` force one (``"download"`` reuses the cache; offline
-            with nothing cached it raises MissingDataError). If an ``"auto"`` download fails, the bundled
-            sample is used with a printed line and a UserWarning.
+            with nothing cached it raises MissingDataError). A failed download raises MissingDataError
+            saying how to use a data folder or ``source="sample"``: it never falls back to the tiny samples,
+            which would let a full run "succeed" on toy data.
 
     Returns:
         ``train`` and ``test`` always, ``validation`` where the source has one (``mnli_samples`` adds
         ``test_mismatched``). Columns: single ``text``, ``label``; pair ``sentence1``, ``sentence2``,
         ``label`` (``ClassLabel`` with the spec's names); similarity ``sentence1``, ``sentence2``, ``score``
-        (float32 in [0, 1] = the raw 0-5 score / 5; multiply by 5 for the original scale).
+        (float32 in [0, 1] = the raw 0-5 score / 5; multiply by 5 for the original scale). A split name it
+        does not have (``dd["validation"]`` for NSMC) raises SplitNotFoundError listing the splits.
 
-    Rows with empty text are dropped and reported (printed ko/en line plus :class:`DroppedRowsWarning`),
-    as are ambiguous KOTE rows for ``emotion``. Malformed files raise DataError; a missing file under
-    ``FTKIT_DATA_DIR`` raises MissingDataError.
+    Checks, each reported with a printed ko/en line and a warning, never silently:
+
+    - files under ``FTKIT_DATA_DIR`` and downloads whose SHA-256 differs from the spec's (truncated or
+      edited): :class:`ChecksumWarning` with expected and actual hash; the file is still loaded;
+    - rows with empty text are dropped (:class:`DroppedRowsWarning`), as are ambiguous KOTE rows for
+      ``emotion`` and, before the splits ftkit makes itself (chatbot 80/20, MNLI mismatched 50/50), rows
+      repeating an earlier text (so no test text is also in train);
+    - duplicate texts within a split and evaluation texts that also occur in ``train`` are kept and reported
+      (:class:`DuplicateTextWarning`; counts of rows and of distinct texts; ``overlap_report(dd)`` gives the
+      table for any DatasetDict, e.g. after subsampling).
+
+    Malformed files raise DataError; a missing file under ``FTKIT_DATA_DIR`` raises MissingDataError.
     """
-    from datasets import DatasetDict
-
     spec = get_spec(name)
     n_train = check_n(n_train, "n_train")
     n_eval = check_n(n_eval, "n_eval")
     used, paths = _resolve(spec, source)
+    if used != "sample":  # the bundled samples are cut-down copies: different hashes by design
+        _report_checksums(spec, paths)
     parsed = parse(spec, paths)
     _report_drops(spec, parsed, used)
-    out = {}
+    out, keys = {}, {}
     for split in SPLIT_ORDER:
         if split not in parsed.frames:
             continue
@@ -135,5 +216,7 @@ def load(name: str, n_train: int | None = None, n_eval: int | None = None, seed:
         n = n_train if split == "train" else n_eval
         labels = None if spec.task == "similarity" else frame["label"].to_numpy()
         idx = indices_for(labels, len(frame), n, seed, f"{spec.name}/{split}")
-        out[split] = _to_dataset(spec, frame, idx, split)
-    return DatasetDict(out)
+        out[split], columns = _to_dataset(spec, frame, idx, split)
+        keys[split] = row_keys([columns[c] for c in spec.text_columns])
+    _report_duplicates(spec, keys, used)
+    return _course_data_class()(out)

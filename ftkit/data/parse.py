@@ -17,6 +17,7 @@ from typing import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from ftkit.data.dedup import row_keys
 from ftkit.data.emotion import EMOTION_CLASSES, KOTE_LABELS, emotion_of
 from ftkit.data.sampling import stratified_indices
 from ftkit.data.specs import DatasetSpec
@@ -41,6 +42,8 @@ DROP_REASONS = {
     "empty_text": ("텍스트가 비어 있는 행", "rows with empty text"),
     "no_mapped_label": ("6개 감정에 대응하는 KOTE 레이블이 없는 행", "rows with no KOTE label mapped to the 6 emotions"),
     "tie": ("감정 클래스가 동점인 행", "rows with a tie between emotion classes"),
+    "duplicate_text": ("ftkit이 분할을 나누기 전에 앞 행과 텍스트가 같은 중복 행(첫 행만 남김)",
+                       "rows repeating an earlier row's text, before ftkit's own split (the first one is kept)"),
 }
 
 
@@ -69,11 +72,31 @@ def read_table(path: Path, *, tsv: bool, header: bool, expected: tuple[str, ...]
     kwargs = dict(_TSV if tsv else _CSV)
     try:
         df = pd.read_csv(path, header=0 if header else None, dtype=str, keep_default_na=False, **kwargs)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+    except PermissionError as exc:
         raise DataError(
-            f"파일을 읽을 수 없습니다: {path}\n원인: {exc}",
-            f"Cannot parse {path}: {exc}",
+            f"파일을 읽을 권한이 없습니다: {path}\n해결: 권한을 주거나(chmod u+r) 읽을 수 있는 곳에 복사하세요.",
+            f"No permission to read {path}\nFix: make it readable (chmod u+r) or copy it somewhere readable.",
         ) from exc
+    except IsADirectoryError as exc:
+        raise DataError(f"파일이어야 할 자리에 폴더가 있습니다: {path}", f"Expected a file, found a folder: {path}") from exc
+    except UnicodeDecodeError as exc:
+        ko, en = _decode_hint(path)
+        raise DataError(f"파일을 UTF-8로 읽을 수 없습니다: {path}\n원인: {exc}\n{ko}",
+                        f"Cannot decode {path} as UTF-8: {exc}\n{en}") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(
+            f"파일이 비어 있습니다: {path}\n해결: 원본에서 다시 복사하세요.",
+            f"The file is empty: {path}\nFix: copy it again from the source.",
+        ) from exc
+    except pd.errors.ParserError as exc:
+        truncated = "EOF" in str(exc)
+        ko = ("파일이 중간에 잘린 것 같습니다(따옴표가 닫히지 않은 채 끝남). 원본에서 다시 복사하세요."
+              if truncated else "열 구분자나 따옴표가 형식과 다릅니다. 원본 파일인지 확인하고 다시 복사하세요.")
+        en = ("The file seems truncated (it ends inside a quoted field). Copy it again from the source."
+              if truncated else "Separators or quotes do not match the format. Check it is the original file; copy "
+              "it again.")
+        raise DataError(f"파일을 읽을 수 없습니다: {path}\n원인: {exc}\n{ko}",
+                        f"Cannot parse {path}: {exc}\n{en}") from exc
     if header:
         df.columns = [str(c).strip() for c in df.columns]
         missing = [c for c in expected if c not in df.columns]
@@ -91,6 +114,30 @@ def read_table(path: Path, *, tsv: bool, header: bool, expected: tuple[str, ...]
             f"(first row: {list(df.iloc[0]) if len(df) else []})",
         )
     return df
+
+
+def _decode_hint(path: Path) -> tuple[str, str]:
+    """What a UTF-8 decode error most likely means: a cut in the middle of a character at the end of the
+    file (truncated copy) or a Korean legacy encoding (CP949/EUC-KR)."""
+    raw = Path(path).read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.end >= len(raw) and exc.reason == "unexpected end of data":
+            return ("파일 끝에서 글자가 잘렸습니다: 복사가 중간에 끊긴 것 같습니다. 원본에서 다시 복사하세요.",
+                    "The last character is cut off: the file looks truncated. Copy it again from the source.")
+    try:
+        raw.decode("cp949")
+        legacy = True
+    except UnicodeDecodeError:
+        legacy = False
+    iconv = f"iconv -f CP949 -t UTF-8 '{path}' > '{path}.utf8' 후 원래 이름으로 바꾸세요"
+    iconv_en = f"iconv -f CP949 -t UTF-8 '{path}' > '{path}.utf8', then rename it to the original name"
+    if legacy:
+        return (f"CP949/EUC-KR(한국어 윈도 인코딩)로 저장된 파일입니다. UTF-8로 바꾸세요: {iconv}.",
+                f"The file is in CP949/EUC-KR (Korean Windows encoding). Convert it to UTF-8: {iconv_en}.")
+    return (f"CP949/EUC-KR 파일이면 UTF-8로 바꾸세요({iconv}). 파일이 잘렸으면 다시 복사하세요.",
+            f"CP949/EUC-KR? Convert it to UTF-8 ({iconv_en}). File truncated? Copy it again.")
 
 
 def _blank(series: pd.Series) -> np.ndarray:
@@ -228,6 +275,20 @@ def _read_sick(spec, paths):
     return parsed
 
 
+def _drop_duplicates(spec: DatasetSpec, df: pd.DataFrame, parsed: Parsed, split: str) -> pd.DataFrame:
+    """Keep the first row of each text (``dedup_key``) before a split ftkit makes itself, so that no text
+    lands in both train and test; the rows removed are counted as ``duplicate_text``."""
+    keys = row_keys([df[c].tolist() for c in spec.text_columns])
+    seen: set = set()
+    keep = np.ones(len(keys), dtype=bool)
+    for i, key in enumerate(keys):
+        if key in seen:
+            keep[i] = False
+        seen.add(key)
+    parsed.drop("duplicate_text", split, int((~keep).sum()))
+    return df.loc[keep].reset_index(drop=True)
+
+
 def _split_off(df: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stratified (by ``label``) split: returns (rest, the ``fraction`` part)."""
     n = int(round(len(df) * fraction))
@@ -245,6 +306,7 @@ def _read_mnli(spec, paths):
         df = read_table(path, tsv=True, header=False, expected=3)
         df = _drop_empty(df, [1, 2], parsed, "test" if key == "test" else "train+test_mismatched")
         frames[split] = _standard(spec, df, (1, 2), 0, _NLI_LOWER, path)
+    frames["mismatched"] = _drop_duplicates(spec, frames["mismatched"], parsed, "train+test_mismatched")
     train, test_mm = _split_off(frames["mismatched"], 0.5, MNLI_SPLIT_SEED)
     parsed.frames = {"train": train, "test": frames["test"], "test_mismatched": test_mm}
     return parsed
@@ -256,6 +318,7 @@ def _read_chatbot(spec, paths):
     df = read_table(path, tsv=False, header=True, expected=("Q", "A", "label"))
     df = _drop_empty(df, ["Q"], parsed, "train+test")
     full = _standard(spec, df, ("Q",), "label", {"0": 0, "1": 1, "2": 2}, path)
+    full = _drop_duplicates(spec, full, parsed, "train+test")
     train, test = _split_off(full, CHATBOT_TEST_FRACTION, CHATBOT_SPLIT_SEED)
     parsed.frames = {"train": train, "test": test}
     return parsed

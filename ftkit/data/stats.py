@@ -32,17 +32,36 @@ def length_percentiles(lengths, percentiles: Iterable[float] = (50, 90, 95, 99))
     """``{percentile: length}`` of an array of lengths (plus nothing else; linear interpolation)."""
     arr = np.asarray(lengths)
     if arr.size == 0:
-        raise ValueError("lengths is empty")
+        from ftkit.errors import DataError
+
+        raise DataError("길이 목록이 비어 있습니다: 데이터에 행이 있는지 확인하세요.",
+                        "lengths is empty: check that the data has rows.")
     return {p: float(np.percentile(arr, p)) for p in percentiles}
 
 
-def choose_max_length(lengths, percentile: float = 99, multiple: int = 8) -> int:
+def choose_max_length(lengths, percentile: float = 99, multiple: int = 8, limit: int | None = None) -> int:
     """The ``percentile``-th percentile of ``lengths`` rounded up to a multiple of ``multiple`` (tensor-core
-    friendly): a ``max_length`` that truncates only about ``100 - percentile`` % of the rows."""
+    friendly): a ``max_length`` that truncates only about ``100 - percentile`` % of the rows.
+
+    ``limit`` caps the result at the longest input the model takes: pass ``tokenizer.model_max_length``
+    (512 for BERT). A few very long rows (a 1 MB review) would otherwise push it past what the position
+    embeddings cover and the forward pass would fail; when the cap applies a ko/en line says so.
+    """
     if multiple < 1:
         raise ValueError(f"multiple must be >= 1, got {multiple}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
+        from ftkit.errors import ConfigError
+
+        raise ConfigError(f"limit은 양의 정수여야 합니다(받은 값: {limit!r}). tokenizer.model_max_length를 넘기세요.",
+                          f"limit must be a positive integer (got {limit!r}); pass tokenizer.model_max_length.")
     value = length_percentiles(lengths, (percentile,))[percentile]
-    return int(math.ceil(value / multiple) * multiple)
+    chosen = int(math.ceil(value / multiple) * multiple)
+    if limit is not None and chosen > limit:
+        print(f"[ftkit] {percentile}번째 백분위수 길이 {chosen}이(가) 모델의 최대 길이 {int(limit)}보다 길어 "
+              f"{int(limit)}으로 줄입니다. / The {percentile}th-percentile length {chosen} exceeds the model's "
+              f"limit {int(limit)}: using {int(limit)}.")
+        return int(limit)
+    return chosen
 
 
 def summary(dd) -> pd.DataFrame:
