@@ -13,6 +13,37 @@ from pathlib import Path
 from typing import Any
 
 from ftkit import paths, profiles, report
+from ftkit.errors import MissingDataError
+
+SAMPLE_NOTICE = ("> ⚠️ 번들 샘플(작은 예시 데이터)로 실행한 결과입니다. 아래 숫자는 실제 데이터의 결과가 아닙니다.\n\n")
+REAL_DATA_PROFILES = ("reduced", "full")
+
+
+def data_source() -> str:
+    """Where ``data.load(name)`` (source ``auto``) takes the data in this environment, without touching it.
+
+    ``local`` (``FTKIT_DATA_DIR`` is set), ``download`` (online: the original files, cached), or ``sample``
+    (offline without a data folder: the tiny bundled samples). Same rule as ``ftkit.data.loading``.
+    """
+    if paths.data_dir() is not None:
+        return "local"
+    return "sample" if paths.is_offline() else "download"
+
+
+def check_data_for(profile: str) -> str:
+    """The data source for ``profile``; ``reduced``/``full`` refuse the bundled samples (MissingDataError)."""
+    source = data_source()
+    if source == "sample" and profile in REAL_DATA_PROFILES:
+        raise MissingDataError(
+            f"'{profile}' 프로필은 실제 데이터가 필요한데, 오프라인이고 FTKIT_DATA_DIR가 설정되지 않아 번들 샘플(작은 예시)만 "
+            f"쓸 수 있습니다. 실제 데이터 폴더를 FTKIT_DATA_DIR로 지정하거나, 인터넷에 연결되어 있다면 "
+            f"HF_HUB_OFFLINE/FTKIT_OFFLINE을 지워 원본을 내려받게 하세요. 샘플로 과정만 확인하려면 PROFILE='smoke'를 쓰세요.",
+            f"The '{profile}' profile needs the real data, but this environment is offline without FTKIT_DATA_DIR, "
+            f"so only the bundled toy samples are available. Set FTKIT_DATA_DIR to the real data folder, or, when "
+            f"online, unset HF_HUB_OFFLINE/FTKIT_OFFLINE to download the originals. To only check that the lesson "
+            f"runs on the samples, use PROFILE='smoke'.",
+        )
+    return source
 
 
 def quiet() -> None:
@@ -32,6 +63,7 @@ class Lesson:
     notebook: str
     params: dict[str, Any]
     metrics: dict[str, Any] = field(default_factory=dict)
+    data_source: str | None = None  # local | download | sample (see data_source())
 
     @property
     def profile(self) -> str:
@@ -72,17 +104,21 @@ class Lesson:
     def record(self, metrics: dict[str, Any], tables: dict[str, Any] | None = None) -> Path:
         """Save metrics and tables to ``results/<notebook>.json`` (see ftkit.report)."""
         self.metrics = dict(metrics)
-        return report.record(self.notebook, metrics, tables, params=self.params, profile=self.profile)
+        return report.record(self.notebook, metrics, tables, params=self.params, profile=self.profile,
+                             data_source=self.data_source)
 
     def say(self, template: str) -> str:
         """Render Korean prose whose numbers come only from the recorded metrics, and show it.
 
         ``template`` uses ``str.format`` fields naming metric keys, e.g. ``"{accuracy_after:.3f}"``.
-        The rendered text is also saved in the results JSON (``said``) so tests can check it.
+        The rendered text is also saved in the results JSON (``said``) so tests can check it. A run on the
+        bundled sample data starts the text with a one-line notice (:data:`SAMPLE_NOTICE`).
         """
         if not self.metrics:
             raise RuntimeError("run.record(...)을 먼저 호출하세요. / Call run.record(...) before run.say(...).")
         text = template.format_map(self.metrics)
+        if self.data_source == "sample":
+            text = SAMPLE_NOTICE + text
         report.add_said(self.notebook, text)
         try:
             from IPython.display import Markdown, display
@@ -94,14 +130,20 @@ class Lesson:
 
 
 def start(notebook: str, profile: str = "auto", **overrides: Any) -> Lesson:
-    """Resolve parameters for the profile, seed everything, set up fonts; quiet when headless."""
+    """Resolve parameters for the profile, seed everything, set up fonts; quiet when headless.
+
+    ``reduced`` and ``full`` stop with MissingDataError where only the bundled samples are available
+    (offline without ``FTKIT_DATA_DIR``); ``smoke`` runs on them and the results say ``data_source: sample``.
+    """
+    values = profiles.params(notebook, profile, **overrides)
+    source = check_data_for(values["PROFILE"])
+
     from ftkit.plotting import setup_korean_font
     from ftkit.training import seed_everything
 
-    values = profiles.params(notebook, profile, **overrides)
     if paths.is_headless():
         quiet()
     setup_korean_font()
-    run = Lesson(notebook, values)
+    run = Lesson(notebook, values, data_source=source)
     seed_everything(run.seed)
     return run

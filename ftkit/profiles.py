@@ -5,15 +5,26 @@
 - ``full``: the seed tutorials' scale (GPU, online models such as ``klue/bert-base``).
 
 A value given as ``{"ko": ..., "en": ...}`` is picked by the language of the notebook's ``DATASET``.
+
+Every parameter value (a profile's or an override) is checked against the lesson's schema (:data:`SCHEMA`,
+:func:`schema_for`): the type comes from the profile values unless the schema says otherwise, and ``DATASET``
+and similar parameters accept only the values the lesson supports. A new notebook needs no schema entry to get
+the type checks; add one to :data:`SCHEMA` for allowed values or a type the profiles do not show.
 """
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from ftkit.errors import ConfigError
 
 PROFILES = ("smoke", "reduced", "full")
+PROFILE_HELP = {
+    "smoke": "CPU, offline, tiny samples: checks that a lesson runs (toy numbers, minutes on a laptop)",
+    "reduced": "real data subsets and offline-capable models: the GPU-runner profile (needs the real data)",
+    "full": "the seed tutorials' scale: GPU, online models, all real data (needs the real data)",
+}
 
 E5 = "intfloat/multilingual-e5-small"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -106,6 +117,134 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+@dataclass(frozen=True)
+class Param:
+    """What one notebook parameter accepts.
+
+    ``types``: accepted Python types (an ``int`` is accepted where ``float`` is; ``bool`` never counts as a
+    number). ``choices``: the only values allowed (``None`` = any value of ``types``). ``nullable``: ``None`` is
+    allowed. ``positive``: numbers must be > 0. ``below_one``: numbers must be < 1.
+    """
+
+    types: tuple[type, ...]
+    choices: tuple[Any, ...] | None = None
+    nullable: bool = False
+    positive: bool = False
+    below_one: bool = False
+
+
+TYPE_NAMES = {bool: ("참/거짓(bool)", "a bool (True/False)"), int: ("정수(int)", "an integer (int)"),
+              float: ("실수(float)", "a number (float)"), str: ("문자열(str)", "a string (str)")}
+
+# Explicit entries; everything else is derived from the profile values (see schema_for).
+# DATASET lists name what each notebook's code supports (task, label count, columns it reads).
+SCHEMA: dict[str, dict[str, Param]] = {
+    # binary text classification: the lesson reads "text" and reports binary F1
+    "01_pretraining_and_sentiment": {"DATASET": Param((str,), choices=("nsmc", "imdb"))},
+    # binary sentence pairs: reads sentence1/sentence2 and reports binary F1
+    "02_sentence_pairs_dynamic_padding": {"DATASET": Param((str,), choices=("question_pair", "mrpc"))},
+    # three-way NLI
+    "03_training_loop_nli": {"DATASET": Param((str,), choices=("kornli", "sick")),
+                             "EXTRA_EVAL": Param((str,), choices=("mnli_samples",), nullable=True),
+                             "MAX_LENGTH": Param((int, str), choices=None, positive=True)},
+    # six-way emotion classification (per-class tables, class weights)
+    "04_full_freeze_lora": {"DATASET": Param((str,), choices=("emotion",))},
+    "05_sentence_embeddings": {"DATASET": Param((str,), choices=("kornli", "sick")),
+                               "STS_DATASET": Param((str,), choices=("korsts", "stsb"))},
+    "06_augmented_sbert": {"DATASET": Param((str,), choices=("korsts", "stsb")),
+                           "SAMPLING": Param((str,), choices=("bm25", "random"))},
+    "07_tsdae": {"DATASET": Param((str,), choices=("kornli", "sick")),
+                 "STS_DATASET": Param((str,), choices=("korsts", "stsb")),
+                 "DELETE_RATIO": Param((float,), positive=True, below_one=True)},
+}
+COMMON_SCHEMA = {"SEED": Param((int,)), "PROFILE": Param((str,), choices=PROFILES)}
+# Parameters whose string values are limited to these words (besides the types above).
+STRING_WORDS = {("03_training_loop_nli", "MAX_LENGTH"): ("auto",)}
+
+
+def _profile_values(notebook: str, name: str) -> list[Any]:
+    values = []
+    for prof in NOTEBOOKS[notebook].values():
+        if name in prof:
+            v = prof[name]
+            values += list(v.values()) if isinstance(v, dict) and v and set(v) <= {"ko", "en"} else [v]
+    return values
+
+
+def schema_for(notebook: str) -> dict[str, Param]:
+    """The schema of every parameter of ``notebook``: explicit entries of :data:`SCHEMA`, else derived.
+
+    Derived: the types of the values the profiles give (``None`` among them makes it nullable; numbers that
+    are > 0 in every profile must stay > 0).
+    """
+    names = {n for prof in NOTEBOOKS.get(notebook, {}).values() for n in prof}
+    schema = dict(COMMON_SCHEMA)
+    for name in sorted(names):
+        values = _profile_values(notebook, name)
+        present = [v for v in values if v is not None]
+        types = tuple(sorted({type(v) for v in present}, key=lambda t: t.__name__)) or (str,)
+        numbers = [v for v in present if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        schema[name] = Param(types, nullable=len(present) < len(values),
+                             positive=bool(numbers) and len(numbers) == len(present) and all(v > 0 for v in numbers))
+    for name, param in SCHEMA.get(notebook, {}).items():
+        derived = schema.get(name)
+        nullable = param.nullable or (derived.nullable if derived else False)
+        schema[name] = Param(param.types, param.choices, nullable, param.positive, param.below_one)
+    return schema
+
+
+def _type_ok(value: Any, types: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in types
+    if isinstance(value, int) and (int in types or float in types):
+        return True
+    return any(isinstance(value, t) for t in types if t is not bool)
+
+
+def _problem(notebook: str, name: str, value: Any, param: Param) -> tuple[str, str] | None:
+    """(ko, en) saying why ``value`` is not allowed for ``name``, or None when it is fine."""
+    if value is None:
+        return None if param.nullable else (f"{name}에는 None을 쓸 수 없습니다", f"{name} cannot be None")
+    if param.choices is not None:
+        if value in param.choices and type(value) is type(param.choices[0]):
+            return None
+        allowed = ", ".join(repr(c) for c in param.choices) + (", None" if param.nullable else "")
+        return (f"{name}={value!r}은(는) 이 강의에서 쓸 수 없습니다. 가능한 값: {allowed}",
+                f"{name}={value!r} is not supported by this lesson. Allowed: {allowed}")
+    words = STRING_WORDS.get((notebook, name), ())
+    if isinstance(value, str) and words:
+        if value in words:
+            return None
+        types = tuple(t for t in param.types if t is not str)
+        ko_t = " 또는 ".join([TYPE_NAMES[t][0] for t in types] + [repr(w) for w in words])
+        en_t = " or ".join([TYPE_NAMES[t][1] for t in types] + [repr(w) for w in words])
+        return (f"{name}={value!r}: {ko_t}이어야 합니다", f"{name}={value!r}: must be {en_t}")
+    if not _type_ok(value, param.types):
+        ko_t = " 또는 ".join(TYPE_NAMES.get(t, (t.__name__,))[0] for t in param.types)
+        en_t = " or ".join(TYPE_NAMES.get(t, (t.__name__, t.__name__))[1] for t in param.types)
+        none = (" 또는 None", " or None") if param.nullable else ("", "")
+        return (f"{name}={value!r}: {ko_t}{none[0]}이어야 합니다 (받은 값의 형: {type(value).__name__})",
+                f"{name}={value!r}: must be {en_t}{none[1]} (got {type(value).__name__})")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if param.positive and not value > 0:
+            return (f"{name}={value!r}: 0보다 커야 합니다", f"{name}={value!r}: must be greater than 0")
+        if param.below_one and not value < 1:
+            return (f"{name}={value!r}: 1보다 작아야 합니다", f"{name}={value!r}: must be less than 1")
+    return None
+
+
+def check_values(notebook: str, values: dict[str, Any]) -> None:
+    """Raise one ConfigError listing every value of ``values`` that ``notebook``'s schema refuses."""
+    schema = schema_for(notebook)
+    problems = [p for name, value in values.items() if name in schema
+                for p in [_problem(notebook, name, value, schema[name])] if p]
+    if problems:
+        raise ConfigError(
+            f"'{notebook}'의 파라미터 값이 잘못되었습니다:\n  " + "\n  ".join(ko for ko, _ in problems),
+            f"Invalid parameter value(s) for '{notebook}':\n  " + "\n  ".join(en for _, en in problems),
+        )
+
+
 def resolve_profile(profile: str = "auto") -> str:
     """Return a concrete profile name; ``auto`` means ``reduced`` with a CUDA GPU, else ``smoke``."""
     if profile == "auto":
@@ -144,6 +283,7 @@ def params(notebook: str, profile: str = "auto", **overrides: Any) -> dict[str, 
             f"Unknown parameter(s) for '{notebook}': {', '.join(unknown)}. Known: {', '.join(sorted(values))}",
         )
     values.update({k: v for k, v in overrides.items() if v is not None})
+    check_values(notebook, {k: v for k, v in overrides.items() if v is not None})
     if "DATASET" in values:
         from ftkit.data import language_of
 
@@ -151,4 +291,5 @@ def params(notebook: str, profile: str = "auto", **overrides: Any) -> dict[str, 
         values = {k: (v[lang] if isinstance(v, dict) and set(v) <= {"ko", "en"} and v else v)
                   for k, v in values.items()}
     values["PROFILE"] = profile
+    check_values(notebook, values)
     return values

@@ -1,4 +1,9 @@
-"""Record a notebook's results as JSON: what the run summary, the prose and the tests read."""
+"""Record a notebook's results as JSON: what the run summary, the prose and the tests read.
+
+Every write goes to a temporary file in the same folder and replaces the target with ``os.replace``, so a
+crash or a full disk leaves the previous file whole. ``python -m ftkit run`` sets ``FTKIT_RUN_ID``; each
+results JSON carries it as ``run_id`` so the runner never reads back another run's file.
+"""
 from __future__ import annotations
 
 import json
@@ -13,6 +18,33 @@ from typing import Any
 from ftkit import paths
 
 _START = time.time()
+RUN_ID_ENV = "FTKIT_RUN_ID"
+
+
+def current_run_id() -> str | None:
+    """The run id the runner set for this process (``FTKIT_RUN_ID``), or None outside the runner."""
+    return os.environ.get(RUN_ID_ENV, "").strip() or None
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace``: readers see the old or the new file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json_atomic(path: str | Path, obj: Any) -> Path:
+    """``write_text_atomic`` for a JSON object (UTF-8, indented)."""
+    return write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2))
 
 
 def peak_memory_mb() -> float:
@@ -53,15 +85,20 @@ def _clean(value: Any) -> Any:
 
 
 def record(notebook: str, metrics: dict[str, Any], tables: dict[str, Any] | None = None,
-           params: dict[str, Any] | None = None, profile: str | None = None) -> Path:
+           params: dict[str, Any] | None = None, profile: str | None = None,
+           data_source: str | None = None) -> Path:
     """Write ``results/<notebook>.json`` under the output dir and return its path.
 
-    ``tables`` maps a name to a list of row dicts (or a pandas DataFrame).
+    ``tables`` maps a name to a list of row dicts (or a pandas DataFrame). ``data_source`` says where the
+    data came from (``local``, ``download`` or ``sample`` = the bundled toy samples). The JSON also holds the
+    runner's ``run_id`` (None outside ``python -m ftkit run``).
     """
     tables = {name: (t.to_dict(orient="records") if hasattr(t, "to_dict") else t)
               for name, t in (tables or {}).items()}
     result = {
         "notebook": notebook,
+        "run_id": current_run_id(),
+        "data_source": data_source,
         "profile": profile or (params or {}).get("PROFILE"),
         "device": device_name(),
         "wall_seconds": round(time.time() - _START, 1),
@@ -70,11 +107,7 @@ def record(notebook: str, metrics: dict[str, Any], tables: dict[str, Any] | None
         "tables": tables,
         "params": params or {},
     }
-    path = results_dir() / f"{notebook}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(_clean(result), ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_json_atomic(results_dir() / f"{notebook}.json", _clean(result))
 
 
 def add_said(notebook: str, text: str) -> None:
@@ -82,7 +115,7 @@ def add_said(notebook: str, text: str) -> None:
     path = results_dir() / f"{notebook}.json"
     result = json.loads(path.read_text(encoding="utf-8"))
     result.setdefault("said", []).append(text)
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_json_atomic(path, result)
 
 
 def load(notebook: str, out_dir: str | Path | None = None) -> dict[str, Any]:

@@ -1,11 +1,15 @@
 """Profiles resolve parameters; results are recorded as JSON; prose numbers come from metrics."""
+import builtins
+import errno
+import io
 import json
 import math
+import os
 
 import pytest
 
 from ftkit import lesson, profiles, report
-from ftkit.errors import ConfigError
+from ftkit.errors import ConfigError, MissingDataError
 
 
 def test_every_registered_lesson_has_all_profiles():
@@ -95,3 +99,114 @@ def test_discard_if_smoke_deletes_only_smoke_outputs(tmp_path, monkeypatch):
     outside.mkdir(exist_ok=True)
     with pytest.raises(ValueError):
         smoke.discard_if_smoke(outside)
+
+
+def test_every_profile_value_passes_its_lessons_schema():
+    from ftkit import data
+
+    for stem in profiles.NOTEBOOKS:
+        schema = profiles.schema_for(stem)
+        assert set(schema) >= set(profiles.params(stem, "smoke")), stem
+        for prof in profiles.PROFILES:
+            profiles.check_values(stem, profiles.params(stem, prof))  # raises on a profile the schema refuses
+        for name, param in schema.items():
+            if name.endswith("DATASET") and param.choices:
+                assert set(param.choices) <= set(data.DATASETS), (stem, name)
+
+
+@pytest.mark.parametrize("stem, overrides, ko, en", [
+    ("07_tsdae", {"MAX_STEPS": "abc"}, "MAX_STEPS='abc': 정수(int)", "MAX_STEPS='abc': must be an integer (int)"),
+    ("01_pretraining_and_sentiment", {"DATASET": "sick"}, "가능한 값: 'nsmc', 'imdb'", "Allowed: 'nsmc', 'imdb'"),
+    ("01_pretraining_and_sentiment", {"FREEZE_EMBEDDINGS": 1}, "참/거짓(bool)", "must be a bool"),
+    ("01_pretraining_and_sentiment", {"EPOCHS": True}, "정수(int)", "must be an integer (int)"),
+    ("01_pretraining_and_sentiment", {"LEARNING_RATE": -1e-4}, "0보다 커야", "must be greater than 0"),
+    ("03_training_loop_nli", {"MAX_LENGTH": "long"}, "'auto'", "must be an integer (int) or 'auto'"),
+    ("03_training_loop_nli", {"EXTRA_EVAL": "kornli"}, "가능한 값: 'mnli_samples', None", "Allowed: 'mnli_samples', None"),
+    ("06_augmented_sbert", {"SAMPLING": "bm26"}, "'bm25', 'random'", "Allowed: 'bm25', 'random'"),
+    ("07_tsdae", {"DELETE_RATIO": 1.5}, "1보다 작아야", "must be less than 1"),
+])
+def test_bad_parameter_values_are_refused_with_what_is_allowed(stem, overrides, ko, en):
+    with pytest.raises(ConfigError) as err:
+        profiles.params(stem, "smoke", **overrides)
+    assert ko in err.value.ko and en in err.value.en
+
+
+def test_good_parameter_values_pass():
+    assert profiles.params("03_training_loop_nli", "smoke", DATASET="sick", MAX_LENGTH=64)["MAX_LENGTH"] == 64
+    assert profiles.params("03_training_loop_nli", "smoke", MAX_LENGTH="auto")["EXTRA_EVAL"] is None
+    assert profiles.params("01_pretraining_and_sentiment", "smoke", LEARNING_RATE=1, N_TRAIN=None)["LEARNING_RATE"] == 1
+
+
+def test_a_notebook_without_schema_entries_gets_types_from_its_profiles(monkeypatch):
+    new = {p: dict(DATASET="nsmc", N_TRAIN=n, LR=1e-4, TAG="x", USE=True) for p, n in
+           zip(profiles.PROFILES, (8, 100, None))}
+    monkeypatch.setitem(profiles.NOTEBOOKS, "99_new_lesson", new)
+    schema = profiles.schema_for("99_new_lesson")
+    assert schema["N_TRAIN"].types == (int,) and schema["N_TRAIN"].nullable and schema["N_TRAIN"].positive
+    assert schema["USE"].types == (bool,) and schema["TAG"].types == (str,) and schema["DATASET"].choices is None
+    assert profiles.params("99_new_lesson", "smoke", N_TRAIN=None, LR=2, TAG="y")["LR"] == 2
+    with pytest.raises(ConfigError, match="N_TRAIN='many'"):
+        profiles.params("99_new_lesson", "smoke", N_TRAIN="many")
+
+
+def test_record_stamps_run_id_and_data_source(monkeypatch):
+    monkeypatch.setenv(report.RUN_ID_ENV, "run-123")
+    path = report.record("00_test", {"acc": 0.5}, params={"PROFILE": "smoke"}, data_source="sample")
+    result = json.loads(path.read_text(encoding="utf-8"))
+    assert result["run_id"] == "run-123" and result["data_source"] == "sample"
+    monkeypatch.delenv(report.RUN_ID_ENV)
+    assert report.load("00_test") == result
+    assert json.loads(report.record("00_test", {"acc": 0.5}).read_text(encoding="utf-8"))["run_id"] is None
+
+
+def test_add_said_is_atomic_when_the_disk_is_full(monkeypatch):
+    """ENOSPC while run.say appends its text: the recorded metrics stay valid JSON."""
+    run = lesson.Lesson("00_test", {"PROFILE": "smoke", "SEED": 1})
+    path = run.record({"acc": 0.75})
+    before = path.read_bytes()
+    real_open = open
+
+    def full_disk_open(file, mode="r", *a, **kw):
+        f = real_open(file, mode, *a, **kw)
+        if "w" in mode:
+            f.write = lambda text: (_ for _ in ()).throw(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+        return f
+
+    monkeypatch.setattr(builtins, "open", full_disk_open)
+    monkeypatch.setattr(io, "open", full_disk_open)  # what Path.write_text uses
+    with pytest.raises(OSError) as err:
+        run.say("정확도 {acc:.2f}")
+    assert err.value.errno == errno.ENOSPC
+    monkeypatch.undo()
+    assert path.read_bytes() == before and json.loads(before)["metrics"] == {"acc": 0.75}
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_sample_data_runs_say_so_in_results_and_prose(monkeypatch):
+    monkeypatch.delenv("FTKIT_DATA_DIR", raising=False)
+    monkeypatch.setenv("FTKIT_OFFLINE", "1")
+    assert lesson.data_source() == "sample" and lesson.check_data_for("smoke") == "sample"
+    run = lesson.Lesson("00_test", {"PROFILE": "smoke", "SEED": 1}, data_source="sample")
+    run.record({"acc": 0.5})
+    text = run.say("정확도 {acc:.2f}")
+    assert text.startswith(lesson.SAMPLE_NOTICE) and text.endswith("정확도 0.50")
+    result = report.load("00_test")
+    assert result["data_source"] == "sample" and result["said"] == [text]
+    real = lesson.Lesson("00_test", {"PROFILE": "reduced", "SEED": 1}, data_source="local")
+    real.record({"acc": 0.5})
+    assert real.say("정확도 {acc:.2f}") == "정확도 0.50"
+
+
+@pytest.mark.parametrize("profile", ["reduced", "full"])
+def test_real_data_profiles_refuse_the_bundled_samples(profile, monkeypatch, tmp_path):
+    monkeypatch.delenv("FTKIT_DATA_DIR", raising=False)
+    monkeypatch.setenv("FTKIT_OFFLINE", "1")
+    with pytest.raises(MissingDataError) as err:
+        lesson.start("01_pretraining_and_sentiment", profile)
+    assert "FTKIT_DATA_DIR" in err.value.en and "FTKIT_DATA_DIR" in err.value.ko and "smoke" in err.value.en
+    monkeypatch.setenv("FTKIT_DATA_DIR", str(tmp_path))
+    assert lesson.check_data_for(profile) == "local"
+    monkeypatch.delenv("FTKIT_DATA_DIR")
+    monkeypatch.delenv("FTKIT_OFFLINE")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    assert lesson.check_data_for(profile) == "download"
