@@ -395,6 +395,10 @@ def _defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
 
     if not torch.cuda.is_available():
         defaults["dataloader_pin_memory"] = False  # nothing to pin to on a CPU (avoids a warning per run)
+    if "fp16" not in kwargs and "bf16" not in kwargs:  # mixed precision on a GPU, by compute capability
+        from ftkit.precision import training_kwargs
+
+        defaults.update(training_kwargs())
     defaults.update(kwargs)
     return defaults
 
