@@ -419,6 +419,10 @@ def _defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
         defaults["dataloader_pin_memory"] = False  # nothing to pin to on a CPU (avoids a warning per run)
         if kwargs.get("bf16"):
             defaults["use_cpu"] = True  # CPU bf16 autocast, as ftkit.training.training_args does
+    if "fp16" not in kwargs and "bf16" not in kwargs:  # mixed precision on a GPU, by compute capability
+        from ftkit.precision import training_kwargs
+
+        defaults.update(training_kwargs())
     defaults.update(kwargs)
     return defaults
 

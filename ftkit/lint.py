@@ -53,6 +53,7 @@ FORBIDDEN_CODE = {
         "transformers.AdamW is gone: use torch.optim.AdamW",
     r"\btrust_remote_code\b": "never use trust_remote_code",
     r"[\"']cuda(:\d+)?[\"']|\.cuda\(\)": "no hard-coded 'cuda': use ftkit.training.device()",
+    r"\bis_bf16_supported\b": "is_bf16_supported() counts emulation (True on a T4): use ftkit.precision",
     r"\bload_metric\b|\bevaluate\.load\b": "Hub metric loading fails offline: use ftkit.evaluation",
     r"\b(batch_)?encode_plus\b": "encode_plus is gone in transformers 5: call the tokenizer",
     r"^\s*[!%]\s*pip\b": "no bare !pip / %pip: installs go in the guarded Colab set-up cell",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ftkit import paths
+from ftkit import paths, precision
 from ftkit.errors import ConfigError
 
 
@@ -34,7 +34,7 @@ def check_precision(fp16: bool = False, bf16: bool = False) -> None:
             "fp16 혼합 정밀도는 CUDA GPU에서만 동작합니다. GPU 런타임을 쓰거나 fp16=False로 두세요.",
             "fp16 mixed precision needs a CUDA GPU. Use a GPU runtime or set fp16=False.",
         )
-    if bf16 and not (torch.cuda.is_available() and torch.cuda.is_bf16_supported()):
+    if bf16 and not (torch.cuda.is_available() and precision.bf16_native()):  # not is_bf16_supported(): T4
         if not torch.cuda.is_available():
             return  # CPU bf16 autocast works with use_cpu=True (set by training_args)
         raise ConfigError(
@@ -63,6 +63,8 @@ def training_args(output_dir: str | Path, **kwargs: Any):
     )
     if kwargs.get("bf16") and not torch.cuda.is_available():
         defaults["use_cpu"] = True
+    if "fp16" not in kwargs and "bf16" not in kwargs:  # mixed precision on a GPU, by compute capability
+        defaults.update(precision.training_kwargs())
     defaults.update(kwargs)
     return TrainingArguments(output_dir=str(output_dir), **defaults)
 

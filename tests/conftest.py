@@ -6,6 +6,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("FTKIT_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# Unit tests decide online/offline themselves: no reachability probe (tests/test_offline_notebook.py runs one).
+os.environ.setdefault("FTKIT_NETWORK_PROBE", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

@@ -44,6 +44,7 @@ def _with(nb, kind, source, index=None):
     ("m = AutoModel.from_pretrained(p, trust_remote_code=True)", "trust_remote_code"),
     ("model.to('cuda')", "cuda"),
     ("x = x.cuda()", "cuda"),
+    ("dt = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16", "ftkit.precision"),
     ("acc = evaluate.load('accuracy')", "offline"),
     ("enc = tok.encode_plus('a', 'b')", "encode_plus"),
     ("!pip install transformers", "pip"),

@@ -47,10 +47,15 @@ def test_requirements_pin_torch_first_and_install_ftkit():
     assert lines[0] == "torch==2.13.0" and "-e ." in lines
 
 
+COLAB_ONLY = {"bitsandbytes"}  # CUDA-only: lesson 04's QLoRA on Colab's T4
+
+
 def test_colab_requirements_use_the_same_pins():
     main, colab = _pins("requirements.txt"), _pins("requirements-colab.txt")
-    assert colab and "torch" not in colab
-    assert {k: main.get(k) for k in colab} == colab
+    assert colab and "torch" not in colab and "numpy" not in colab  # never replace Colab's own builds
+    assert {k: main.get(k) for k in colab if k not in COLAB_ONLY} == {k: v for k, v in colab.items()
+                                                                      if k not in COLAB_ONLY}
+    assert set(colab) - set(main) == COLAB_ONLY
 
 
 def test_environment_yml_installs_the_same_set():

@@ -162,9 +162,12 @@ def download_paths(spec: DatasetSpec) -> dict[str, Path]:
                 _check_sha(spec, path)
     except OSError as exc:  # URLError, timeouts, disk errors
         raise MissingDataError(
-            f"'{spec.name}' 데이터를 내려받지 못했습니다({exc}). 인터넷 연결을 확인하거나, FTKIT_DATA_DIR를 "
-            f"데이터 폴더로 설정하거나, source='sample'로 번들 샘플을 쓰세요.",
-            f"Could not download '{spec.name}' ({exc}). Check the connection, set FTKIT_DATA_DIR to a data "
-            f"folder, or use source='sample' for the bundled sample.",
+            f"'{spec.name}' 데이터를 내려받지 못했습니다({exc}). 인터넷 연결을 확인하거나, 환경 변수 "
+            f"FTKIT_DATA_DIR를 실제 데이터 폴더로 설정하거나(README '실제 데이터셋을 오프라인으로'), 환경 변수 "
+            f"FTKIT_OFFLINE=1로 번들 샘플(작은 예시, smoke 프로필용)을 쓰세요. 코드에서는 "
+            f"data.load(..., source='sample')도 됩니다.",
+            f"Could not download '{spec.name}' ({exc}). Check the connection, set the environment variable "
+            f"FTKIT_DATA_DIR to a folder with the real data (README, offline datasets), or set FTKIT_OFFLINE=1 "
+            f"to use the bundled sample (tiny, for the smoke profile); in code, data.load(..., source='sample').",
         ) from exc
     return paths
