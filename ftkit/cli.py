@@ -424,14 +424,14 @@ def cmd_run(args) -> int:
     extra = parse_params(args.param)
     for nb in notebooks:  # unknown names and bad values fail here, before any notebook starts
         profiles.params(nb.stem, profile, **extra)
+    from ftkit import lesson  # light: no torch
+
+    lesson.check_data_for(profile)  # reduced/full on the bundled samples: refused before anything is written
     out_dir = Path(args.out or paths.cache_dir() / "runs" / f"{profile}-{time.strftime('%Y%m%d-%H%M%S')}")
     out_dir = prepare_out(out_dir.expanduser().resolve())
     run_id = new_run_id()
-    with RunLock(out_dir, run_id):  # before the heavy imports (lesson data check, papermill, torch)
-        from ftkit import lesson
-
+    with RunLock(out_dir, run_id):  # before the heavy imports (papermill, torch)
         os.environ.update({**kernel_env(profile, out_dir), RUN_ID_ENV: run_id})
-        lesson.check_data_for(profile)  # reduced/full on bundled samples: refuse before any notebook
         return _run_locked(notebooks, profile, out_dir, extra, run_id)
 
 
