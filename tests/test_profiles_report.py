@@ -192,4 +192,3 @@ def test_tsdae_full_profile_starts_from_plain_bert():
     for dataset in ("kornli", "sick"):
         assert profiles.params("07_tsdae", "full", DATASET=dataset)["MODEL_ID"] not in models.SIMILARITY_TUNED
         assert profiles.params("07_tsdae", "reduced", DATASET=dataset)["MODEL_ID"] in models.SIMILARITY_TUNED
-
