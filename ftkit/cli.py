@@ -159,8 +159,8 @@ def execute(notebook: Path, profile: str, out_dir: Path, extra: dict | None = No
             status["error"] = f"cell {e.cell_index} (exec {e.exec_count}): {e.ename}: {e.evalue}"
         except Exception as e:  # kernel died, bad notebook JSON, ...
             status["error"] = f"{type(e).__name__}: {e}"
-        except RunInterrupted:
-            status["wall_seconds"] = round(time.perf_counter() - ticker.t0, 1)
+        except RunInterrupted as stop:
+            stop.wall_seconds = round(time.perf_counter() - ticker.t0, 1)
             raise
     status["wall_seconds"] = round(ticker.seconds, 1)
     result_path = out_dir / "results" / f"{stem}.json"
@@ -424,27 +424,20 @@ def cmd_run(args) -> int:
     extra = parse_params(args.param)
     for nb in notebooks:  # unknown names and bad values fail here, before any notebook starts
         profiles.params(nb.stem, profile, **extra)
+    from ftkit import lesson  # light: no torch
+
+    lesson.check_data_for(profile)  # reduced/full on the bundled samples: refused before anything is written
     out_dir = Path(args.out or paths.cache_dir() / "runs" / f"{profile}-{time.strftime('%Y%m%d-%H%M%S')}")
     out_dir = prepare_out(out_dir.expanduser().resolve())
     run_id = new_run_id()
-    with RunLock(out_dir, run_id):  # before the heavy imports (lesson data check, papermill, torch)
-        from ftkit import lesson
-
+    with RunLock(out_dir, run_id):  # before the heavy imports (papermill, torch)
         os.environ.update({**kernel_env(profile, out_dir), RUN_ID_ENV: run_id})
-        lesson.check_data_for(profile)  # reduced/full on bundled samples: refuse before any notebook
         return _run_locked(notebooks, profile, out_dir, extra, run_id)
 
 
 def _run_locked(notebooks: list[Path], profile: str, out_dir: Path, extra: dict, run_id: str) -> int:
     summary = out_dir / "summary.md"
     run = {"run_id": run_id, "profile": profile, "state": "running", "started": time.strftime("%Y-%m-%d %H:%M:%S")}
-    print(f"ftkit run {run_id}: {len(notebooks)} notebook(s), profile={profile}, out={out_dir}", flush=True)
-    removed = clear_outputs(out_dir, [nb.stem for nb in notebooks])
-    if removed:
-        print(f"이전 실행의 출력 {len(removed)}개를 지웠습니다 / cleared {len(removed)} output(s) of an earlier run:",
-              flush=True)
-        for path in removed:
-            print(f"  - {path.relative_to(out_dir)}", flush=True)
     statuses = [{"notebook": nb.stem, "ok": False, "error": None, "state": "pending", "profile": profile}
                 for nb in notebooks]
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -452,6 +445,13 @@ def _run_locked(notebooks: list[Path], profile: str, out_dir: Path, extra: dict,
     try:
         for sig in previous:
             signal.signal(sig, _raise_interrupted)
+        print(f"ftkit run {run_id}: {len(notebooks)} notebook(s), profile={profile}, out={out_dir}", flush=True)
+        removed = clear_outputs(out_dir, [nb.stem for nb in notebooks])
+        if removed:
+            print(f"이전 실행의 출력 {len(removed)}개를 지웠습니다 / cleared {len(removed)} output(s) of an earlier "
+                  f"run:", flush=True)
+            for path in removed:
+                print(f"  - {path.relative_to(out_dir)}", flush=True)
         summary_table(statuses, out_dir, run)
         for i, nb in enumerate(notebooks):
             current = i
@@ -485,7 +485,8 @@ def _interrupted(stop: RunInterrupted, statuses: list[dict], current: int | None
     where = ""
     if current is not None:
         statuses[current].update(state="interrupted", ok=False, result=None,
-                                 error=f"{name} while running; no results")
+                                 error=f"{name} while running; no results",
+                                 wall_seconds=getattr(stop, "wall_seconds", None))
         _mark_partial(out_dir / "notebooks" / notebooks[current].name)
         where = notebooks[current].stem
     for st in statuses:

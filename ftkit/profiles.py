@@ -218,12 +218,12 @@ def _problem(notebook: str, name: str, value: Any, param: Param) -> tuple[str, s
         types = tuple(t for t in param.types if t is not str)
         ko_t = " 또는 ".join([TYPE_NAMES[t][0] for t in types] + [repr(w) for w in words])
         en_t = " or ".join([TYPE_NAMES[t][1] for t in types] + [repr(w) for w in words])
-        return (f"{name}={value!r}: {ko_t}이어야 합니다", f"{name}={value!r}: must be {en_t}")
+        return (f"{name}={value!r}: {ko_t} 값이 필요합니다", f"{name}={value!r}: must be {en_t}")
     if not _type_ok(value, param.types):
         ko_t = " 또는 ".join(TYPE_NAMES.get(t, (t.__name__,))[0] for t in param.types)
         en_t = " or ".join(TYPE_NAMES.get(t, (t.__name__, t.__name__))[1] for t in param.types)
         none = (" 또는 None", " or None") if param.nullable else ("", "")
-        return (f"{name}={value!r}: {ko_t}{none[0]}이어야 합니다 (받은 값의 형: {type(value).__name__})",
+        return (f"{name}={value!r}: {ko_t}{none[0]} 값이 필요합니다 (받은 값의 형: {type(value).__name__})",
                 f"{name}={value!r}: must be {en_t}{none[1]} (got {type(value).__name__})")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if param.positive and not value > 0:

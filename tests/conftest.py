@@ -24,3 +24,35 @@ def real_data_dir():
 
     folder = paths.data_dir()
     return folder if folder and folder.is_dir() else None
+
+
+# --- smoke benchmark: reported at the end of the session, never asserted (tests assert no wall-clock time) ---
+
+SMOKE_BUDGET_SECONDS, SMOKE_BUDGET_MB = 120, 6144  # per notebook, 2 cores, warm cache (a report, not a test)
+
+
+def benchmark_of(config) -> dict:
+    """The session's benchmark record: ``{"models": {id: seconds}, "notebooks": {stem: {...}}}``."""
+    return config.__dict__.setdefault("ftkit_benchmark", {"models": {}, "notebooks": {}})
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    bench = config.__dict__.get("ftkit_benchmark")
+    if not bench or not (bench["models"] or bench["notebooks"]):
+        return
+    tr = terminalreporter
+    tr.section("ftkit smoke benchmark (reported, not asserted)")
+    if bench["models"]:
+        total = sum(bench["models"].values())
+        tr.write_line(f"model preparation (first-time conversion; ~0 s when cached): {total:.1f}s total")
+        for model_id, seconds in bench["models"].items():
+            tr.write_line(f"  {model_id}: {seconds:.1f}s")
+    if bench["notebooks"]:
+        tr.write_line(f"{'notebook':40s} {'wall_s':>8s} {'peak_mb':>9s}  budget {SMOKE_BUDGET_SECONDS}s / "
+                      f"{SMOKE_BUDGET_MB} MB")
+        for stem, row in bench["notebooks"].items():
+            over = [what for what, value, limit in (("time", row["wall_seconds"], SMOKE_BUDGET_SECONDS),
+                                                    ("memory", row["peak_memory_mb"], SMOKE_BUDGET_MB))
+                    if value is not None and value > limit]
+            tr.write_line(f"{stem:40s} {row['wall_seconds']:>8.1f} {row['peak_memory_mb']:>9.0f}  "
+                          + (f"OVER BUDGET ({', '.join(over)})" if over else "ok"))

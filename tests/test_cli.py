@@ -113,7 +113,7 @@ def test_help_names_profiles_and_output(capsys):
 
 
 @pytest.mark.parametrize("args, ko, en", [
-    (["run", "07", "-p", "MAX_STEPS=abc"], "정수(int)", "MAX_STEPS='abc': must be an integer (int)"),
+    (["run", "07", "-p", "MAX_STEPS=abc"], "정수(int) 값이 필요합니다", "MAX_STEPS='abc': must be an integer (int)"),
     (["run", "01", "-p", "DATASET=sick"], "가능한 값: 'nsmc', 'imdb'", "Allowed: 'nsmc', 'imdb'"),
     (["run", "01", "03", "-p", "N_TRAIN=0"], "0보다 커야", "N_TRAIN=0: must be greater than 0"),
 ])
@@ -131,7 +131,7 @@ def test_reduced_without_real_data_is_refused(tmp_path, capsys, monkeypatch):
     assert cli.main(["run", "01", "--profile", "reduced", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "FTKIT_DATA_DIR" in err and "needs the real data" in err and "실제 데이터가 필요" in err
-    assert not (tmp_path / "out" / "notebooks").exists() and not (tmp_path / "out" / "summary.md").exists()
+    assert not (tmp_path / "out").exists()  # refused before the output folder was made
 
 
 def test_out_that_is_a_file_is_refused(tmp_path, capsys):

@@ -1,9 +1,14 @@
-"""Every lesson notebook runs headlessly in the smoke profile, offline, within budget, and its results
-JSON holds finite, sane values; the numbers in its rendered prose agree with the recorded metrics."""
+"""Every lesson notebook runs headlessly in the smoke profile, offline, and its results JSON holds finite,
+sane values; the numbers in its rendered prose agree with the recorded metrics.
+
+Time and memory are not asserted: each run's wall seconds and peak memory go into the session's benchmark
+table (printed at the end, budget flagged; see conftest.py), and the first-time model preparation is timed
+apart, before any notebook runs."""
 import json
 import math
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +16,6 @@ import pytest
 from ftkit import cli, course
 
 ROOT = cli.REPO_ROOT
-SMOKE_SECONDS, SMOKE_MEMORY_MB = 120, 6144
 NOTEBOOKS = [ROOT / "notebooks" / f"{stem}.ipynb" for stem, _ in course.LESSONS
              if (ROOT / "notebooks" / f"{stem}.ipynb").exists()]
 REQUIRED_METRICS = {
@@ -45,6 +49,35 @@ def smoke_out(tmp_path_factory):
     return tmp_path_factory.mktemp("smoke")
 
 
+def smoke_model_ids() -> list[str]:
+    """Every model id a smoke profile names that ``models.resolve`` serves offline."""
+    from ftkit import models, profiles
+
+    offline = set(models.available_offline())
+    ids = []
+    for stem in profiles.notebook_names():
+        for value in profiles.NOTEBOOKS[stem]["smoke"].values():
+            for v in (value.values() if isinstance(value, dict) else [value]):
+                if isinstance(v, str) and v in offline and v not in ids:
+                    ids.append(v)
+    return ids
+
+
+@pytest.fixture(scope="session")
+def prepared_models(request):
+    """Resolve (convert once, then cached) the smoke models before any notebook, timing it apart."""
+    from ftkit import models
+
+    from conftest import benchmark_of
+
+    bench = benchmark_of(request.config)
+    for model_id in smoke_model_ids():
+        t0 = time.perf_counter()
+        models.resolve(model_id)
+        bench["models"][model_id] = round(time.perf_counter() - t0, 1)
+    return bench
+
+
 def _numbers_agree(text: str, metrics: dict) -> list[str]:
     """The numbers in ``text`` that match no metric at their printed precision (as is, or as a percentage).
 
@@ -71,13 +104,15 @@ def test_numbers_agree_checks_sign_and_precision():
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_in_smoke_profile(nb, smoke_out, monkeypatch):
+def test_notebook_runs_in_smoke_profile(nb, smoke_out, monkeypatch, prepared_models):
     before = _repo_files()
     result = _run(nb, smoke_out, monkeypatch)
+    prepared_models["notebooks"][nb.stem] = {"wall_seconds": result["wall_seconds"],
+                                             "peak_memory_mb": result["peak_memory_mb"]}
     assert _repo_files() == before, "the run wrote into the repository"
     assert result["notebook"] == nb.stem and result["profile"] == "smoke"
-    assert result["wall_seconds"] <= SMOKE_SECONDS, f"{nb.stem}: {result['wall_seconds']}s > {SMOKE_SECONDS}s"
-    assert 0 < result["peak_memory_mb"] <= SMOKE_MEMORY_MB
+    assert result["data_source"] in ("sample", "local") and result["run_id"] is None  # not run by the CLI
+    assert 0 < result["peak_memory_mb"]  # a sanity check of the measurement, not a budget
     metrics = result["metrics"]
     for key in REQUIRED_METRICS.get(nb.stem[:2], []):
         assert isinstance(metrics.get(key), (int, float)) and math.isfinite(metrics[key]), key
@@ -91,6 +126,14 @@ def test_notebook_runs_in_smoke_profile(nb, smoke_out, monkeypatch):
         assert len(rows) >= 4 and all(METHOD_KEYS <= set(r) for r in rows)
         assert all(0 < r["trainable_params"] <= r["total_params"] for r in rows)
     assert result.get("said"), "the notebook should interpret its results with run.say(...)"
+    if result["data_source"] == "sample":  # the rendered conclusion says these are toy numbers
+        from ftkit import lesson
+
+        assert all(text.startswith(lesson.SAMPLE_NOTICE) for text in result["said"])
+        executed = json.loads((smoke_out / "notebooks" / nb.name).read_text(encoding="utf-8"))
+        shown = ["".join(out.get("data", {}).get("text/markdown", "")) for cell in executed["cells"]
+                 for out in cell.get("outputs", [])]
+        assert any(text.startswith(lesson.SAMPLE_NOTICE) for text in shown)
     for text in result["said"]:
         assert not _numbers_agree(text, metrics), f"numbers in prose not in metrics: {text}"
     assert (smoke_out / "notebooks" / nb.name).exists()

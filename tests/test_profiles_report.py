@@ -74,15 +74,6 @@ def test_say_renders_only_recorded_metrics():
     assert report.load("00_test")["said"] == [text]
 
 
-def test_tsdae_full_profile_starts_from_plain_bert():
-    """TSDAE's paper starts from a model that never learned similarity; offline only tuned ones exist."""
-    from ftkit import models
-
-    for dataset in ("kornli", "sick"):
-        assert profiles.params("07_tsdae", "full", DATASET=dataset)["MODEL_ID"] not in models.SIMILARITY_TUNED
-        assert profiles.params("07_tsdae", "reduced", DATASET=dataset)["MODEL_ID"] in models.SIMILARITY_TUNED
-
-
 def test_discard_if_smoke_deletes_only_smoke_outputs(tmp_path, monkeypatch):
     from ftkit import lesson
 
@@ -210,3 +201,12 @@ def test_real_data_profiles_refuse_the_bundled_samples(profile, monkeypatch, tmp
     monkeypatch.delenv("FTKIT_OFFLINE")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     assert lesson.check_data_for(profile) == "download"
+
+
+def test_tsdae_full_profile_starts_from_plain_bert():
+    """TSDAE's paper starts from a model that never learned similarity; offline only tuned ones exist."""
+    from ftkit import models
+
+    for dataset in ("kornli", "sick"):
+        assert profiles.params("07_tsdae", "full", DATASET=dataset)["MODEL_ID"] not in models.SIMILARITY_TUNED
+        assert profiles.params("07_tsdae", "reduced", DATASET=dataset)["MODEL_ID"] in models.SIMILARITY_TUNED
