@@ -19,15 +19,7 @@ SAMPLE_NOTICE = ("> ⚠️ 번들 샘플(작은 예시 데이터)로 실행한 �
 REAL_DATA_PROFILES = ("reduced", "full")
 
 
-def data_source() -> str:
-    """Where ``data.load(name)`` (source ``auto``) takes the data in this environment, without touching it.
-
-    ``local`` (``FTKIT_DATA_DIR`` is set), ``download`` (online: the original files, cached), or ``sample``
-    (offline without a data folder: the tiny bundled samples). Same rule as ``ftkit.data.loading``.
-    """
-    if paths.data_dir() is not None:
-        return "local"
-    return "sample" if paths.is_offline() else "download"
+data_source = paths.auto_data_source  # local | download | sample (one rule, in ftkit.paths)
 
 
 def check_data_for(profile: str) -> str:

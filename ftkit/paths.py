@@ -65,6 +65,15 @@ def data_dir() -> Path | None:
     return Path(value).expanduser().resolve() if value else None
 
 
+def auto_data_source() -> str:
+    """Where ``data.load(..., source="auto")`` takes data here, without touching it: ``local``
+    (``FTKIT_DATA_DIR`` is set), ``download`` (online: the original files, cached) or ``sample`` (offline without
+    a data folder: the tiny bundled samples)."""
+    if data_dir() is not None:
+        return "local"
+    return "sample" if is_offline() else "download"
+
+
 def cache_dir() -> Path:
     """Cache folder for converted models and downloads; created on first use."""
     value = os.environ.get("FTKIT_CACHE_DIR", "").strip()

@@ -14,7 +14,7 @@ from ftkit.data.sampling import check_n, indices_for
 from ftkit.data.sources import SOURCES, download_paths, local_paths, sample_paths
 from ftkit.data.specs import DatasetSpec, get_spec
 from ftkit.errors import ConfigError, DataError, MissingDataError
-from ftkit.paths import data_dir, is_offline
+from ftkit.paths import auto_data_source
 
 SPLIT_ORDER = ("train", "validation", "test", "test_mismatched")
 
@@ -87,9 +87,10 @@ def _resolve(spec: DatasetSpec, source: str) -> tuple[str, dict[str, Path]]:
             f"알 수 없는 source '{source}'입니다. 다음 중 하나를 쓰세요: {', '.join(SOURCES)}",
             f"Unknown source '{source}'. Use one of: {', '.join(SOURCES)}",
         )
-    if source == "local" or (source == "auto" and data_dir() is not None):
+    chosen = auto_data_source() if source == "auto" else source
+    if chosen == "local":
         return "local", local_paths(spec)
-    if source == "download" or (source == "auto" and not is_offline()):
+    if chosen == "download":
         # A failed download raises: falling back to the tiny samples would let a reduced/full run
         # "succeed" on toy data. The error says how to choose the samples or a data folder instead.
         return "download", download_paths(spec)
