@@ -186,6 +186,8 @@ def describe(model_id: str) -> dict:
         info.update(source="local folder", path=model_id)
     elif model_id == TINY:
         info.update(source="built locally (random weights)", path=str(_cache_folder(TINY)))
+    elif model_id not in _REGISTRY and _looks_like_path(model_id):
+        raise _no_such_folder(model_id)
     elif paths.is_offline():
         entry, src = _offline_source(model_id)
         if entry.build is None:

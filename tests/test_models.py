@@ -358,3 +358,8 @@ def test_unwritable_cache_says_set_ftkit_cache_dir(offline, tmp_path, monkeypatc
     with pytest.raises(ConfigError) as err:
         models.resolve(models.TINY)
     assert "FTKIT_CACHE_DIR" in err.value.en and "FTKIT_CACHE_DIR" in err.value.ko and str(cache) in err.value.en
+
+
+def test_describe_path_like_id_says_no_such_folder(offline, tmp_path):
+    with pytest.raises(ModelNotAvailableError, match="no such folder"):
+        models.describe(str(tmp_path / "saved" / "model"))

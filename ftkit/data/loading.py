@@ -60,8 +60,15 @@ def _course_data_class():
                     )
                 return super().__getitem__(key)
 
+        CourseData.__module__, CourseData.__qualname__ = __name__, "CourseData"  # picklable by name
         _COURSE_DATA = CourseData
     return _COURSE_DATA
+
+
+def __getattr__(name: str):
+    if name == "CourseData":  # ``ftkit.data.loading.CourseData`` (e.g. for unpickling) without importing early
+        return _course_data_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def features_for(spec: DatasetSpec):
