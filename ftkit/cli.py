@@ -548,6 +548,9 @@ def cmd_doctor(args) -> int:
     print(f"cache dir: {rep['cache_dir']}")
     if rep["data_dir"]:
         print(f"data dir (FTKIT_DATA_DIR): {rep['data_dir']} -> {', '.join(rep['datasets_found']) or 'no datasets'}")
+        from ftkit.data import doctor_lines  # SHA-256 of every data file against the dataset specs
+
+        print("\n".join(doctor_lines()))
     else:
         print("data dir: FTKIT_DATA_DIR 미설정 / not set (offline: bundled samples, online: upstream downloads)")
     for pkg, v in rep["versions"].items():

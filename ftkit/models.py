@@ -10,10 +10,16 @@
   into ``<cache>/models/``.
 
 Built folders are written to a temporary sibling and renamed into place only when complete, under a file
-lock, so an interrupted or concurrent build never leaves a half folder at the final path.
+lock, so an interrupted or concurrent build never leaves a half folder at the final path. The build records
+every file's size, modification time and SHA-256 in ``ftkit_build.json``; a cached folder whose files no longer
+match (truncated, overwritten, deleted) is rebuilt with a printed ko/en note. A cache that cannot be written
+raises ConfigError saying to set ``FTKIT_CACHE_DIR``; a path-like id that is not a folder raises
+ModelNotAvailableError ("no such folder").
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import importlib.metadata
 import json
@@ -73,19 +79,26 @@ _REGISTRY = {
 # ---------------------------------------------------------------- public API
 
 def resolve(model_id: str) -> str:
-    """A hub id or local folder for ``model_id`` that loads in the current (online/offline) mode."""
+    """A hub id or local folder for ``model_id`` that loads in the current (online/offline) mode.
+
+    A path-like id (``./outputs/model``, ``/content/model``, ``~/m``, or ``a/b/c``) that is not an existing
+    folder raises ModelNotAvailableError saying there is no such folder (not "not available offline").
+    """
     model_id = str(model_id)
     if os.path.isdir(model_id):
         return model_id
     if model_id == TINY:
         return str(build_tiny_model())
+    if model_id not in _REGISTRY and _looks_like_path(model_id):
+        raise _no_such_folder(model_id)
     if not paths.is_offline():
         return model_id
     entry, src = _offline_source(model_id)
     if entry.build is None:
         return str(src)
     stamp = _stamp(model_id, f"{entry.package}=={importlib.metadata.version(entry.package)}")
-    return str(_build_once(_cache_folder(model_id), lambda folder: entry.build(src, folder), stamp))
+    with _writable_cache(_cache_root()):
+        return str(_build_once(_cache_folder(model_id), lambda folder: entry.build(src, folder), stamp))
 
 
 def available_offline() -> list[str]:
@@ -95,8 +108,71 @@ def available_offline() -> list[str]:
 
 def build_tiny_model(folder: str | Path | None = None) -> Path:
     """Build (once, atomically) the tiny random BERT for fast tests; default folder in the cache."""
-    final = Path(folder) if folder is not None else _cache_folder(TINY)
-    return _build_once(final, _write_tiny_model, _stamp(TINY, _tiny_recipe()))
+    root = Path(folder).expanduser().parent if folder is not None else _cache_root()
+    with _writable_cache(root, explicit=folder is not None):
+        final = Path(folder) if folder is not None else _cache_folder(TINY)
+        return _build_once(final, _write_tiny_model, _stamp(TINY, _tiny_recipe()))
+
+
+# ---------------------------------------------------------------- path-like ids, unwritable caches
+
+def _looks_like_path(model_id: str) -> bool:
+    """True for ids that can only be meant as a local path: they start with ``/``, ``.``, ``~`` or a drive
+    letter, hold a backslash or more than one ``/``, end with ``/``, or their first part is an existing folder
+    (``outputs/model`` when ``outputs/`` exists). A Hub id is ``name`` or ``org/name``."""
+    if model_id.startswith(("/", ".", "~")) or "\\" in model_id or model_id.endswith("/"):
+        return True
+    if len(model_id) > 1 and model_id[1] == ":" and model_id[0].isalpha():
+        return True
+    parts = model_id.split("/")
+    return len(parts) > 2 or (len(parts) == 2 and os.path.isdir(parts[0]))
+
+
+def _no_such_folder(model_id: str) -> ModelNotAvailableError:
+    where = os.path.abspath(os.path.expanduser(model_id))
+    if os.path.exists(where):
+        ko_what, en_what = "폴더가 아니라 파일입니다", "is a file, not a folder"
+    else:
+        ko_what, en_what = "그런 폴더가 없습니다", "no such folder"
+    return ModelNotAvailableError(
+        f"모델 경로 '{model_id}': {ko_what} (절대 경로: {where}, 현재 폴더: {os.getcwd()}). 저장한 모델 폴더"
+        "(config.json과 model.safetensors가 든 폴더)의 경로를 확인하세요. 상대 경로는 노트북이 실행되는 폴더 기준입니다.",
+        f"Model path '{model_id}': {en_what} (absolute path: {where}; working folder: {os.getcwd()}). Check the "
+        "path of the saved model folder (the one with config.json and model.safetensors); relative paths start "
+        "from the folder the notebook runs in.")
+
+
+def _cache_root() -> Path:
+    """The cache folder from ``FTKIT_CACHE_DIR`` (or the default) without creating it."""
+    value = os.environ.get("FTKIT_CACHE_DIR", "").strip()
+    return Path(value).expanduser() if value else Path.home() / ".cache" / "ftkit"
+
+
+_CACHE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.ENOTDIR}
+
+
+@contextlib.contextmanager
+def _writable_cache(root: Path, explicit: bool = False):
+    """Turn "cannot write under ``root``" (read-only, no permission, full disk) into a ConfigError with the fix."""
+    try:
+        yield
+    except OSError as exc:
+        name = getattr(exc, "filename", None)
+        inside = name is None or Path(os.path.abspath(str(name))).is_relative_to(os.path.abspath(root))
+        if exc.errno not in _CACHE_ERRNOS or not inside:
+            raise
+        if explicit:
+            fix_ko, fix_en = "쓸 수 있는 다른 폴더를 지정하세요", "choose a folder you can write to"
+        else:
+            fix_ko = "FTKIT_CACHE_DIR를 쓸 수 있는 폴더로 설정하세요(예: export FTKIT_CACHE_DIR=/tmp/ftkit-cache)"
+            fix_en = "set FTKIT_CACHE_DIR to a writable folder (e.g. export FTKIT_CACHE_DIR=/tmp/ftkit-cache)"
+        if exc.errno == errno.ENOSPC:
+            ko = f"모델 폴더를 만들 수 없습니다: {root}에 공간이 부족합니다({exc}). 공간을 비우거나 {fix_ko}."
+            en = f"Cannot build the model folder: {root} is full ({exc}). Free some space or {fix_en}."
+        else:
+            ko = f"모델 폴더를 만들 수 없습니다: {root}에 쓸 수 없습니다({exc}). {fix_ko}."
+            en = f"Cannot build the model folder: {root} is not writable ({exc}). {fix_en[0].upper()}{fix_en[1:]}."
+        raise ConfigError(ko, en) from exc
 
 
 def describe(model_id: str) -> dict:
@@ -110,6 +186,8 @@ def describe(model_id: str) -> dict:
         info.update(source="local folder", path=model_id)
     elif model_id == TINY:
         info.update(source="built locally (random weights)", path=str(_cache_folder(TINY)))
+    elif model_id not in _REGISTRY and _looks_like_path(model_id):
+        raise _no_such_folder(model_id)
     elif paths.is_offline():
         entry, src = _offline_source(model_id)
         if entry.build is None:
@@ -177,11 +255,59 @@ def _stamp(model_id: str, source: str) -> dict:
     return {"model": model_id, "source": source, "ftkit_build": BUILD_VERSION}
 
 
-def _is_built(folder: Path, stamp: dict) -> bool:
+def _is_built(folder: Path, stamp: dict, report: bool = False) -> bool:
+    """True when ``folder`` holds a finished build with ``stamp`` whose files are all as recorded.
+
+    A damaged folder (a file missing, of another size, or changed since the build by its SHA-256) prints a
+    ko/en note (with ``report``) and counts as not built, so it is rebuilt."""
     try:
-        return json.loads((folder / _MARKER).read_text(encoding="utf-8")) == stamp
+        marker = json.loads((folder / _MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    if not isinstance(marker, dict) or {k: marker.get(k) for k in stamp} != stamp:
+        return False
+    files = marker.get("files")
+    if not isinstance(files, dict) or not files:
+        return False  # built by an older ftkit without the file list: rebuild once
+    damage = _damage(folder, files)
+    if damage:
+        if report:
+            print(f"[ftkit] 캐시된 모델 폴더가 손상되어 다시 만듭니다: {folder} ({damage[0]}) / "
+                  f"The cached model folder is damaged, rebuilding it: {folder} ({damage[1]})")
+        return False
+    return True
+
+
+def _file_record(path: Path) -> dict:
+    st = path.stat()
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest.hexdigest()}
+
+
+def _record_files(folder: Path) -> dict:
+    """``{relative path: {size, mtime_ns, sha256}}`` of every file of a finished build (the marker aside)."""
+    return {p.relative_to(folder).as_posix(): _file_record(p)
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != _MARKER}
+
+
+def _damage(folder: Path, files: dict) -> tuple[str, str] | None:
+    """(ko, en) of the first file that differs from its build record, or None. Size first (cheap); the hash
+    only when the modification time changed."""
+    for rel, want in files.items():
+        path = folder / rel
+        try:
+            st = path.stat()
+        except OSError:
+            return f"{rel} 없음", f"{rel} missing"
+        if st.st_size != want.get("size"):
+            return (f"{rel}: 크기 {st.st_size:,}바이트, 만들 때 {want.get('size'):,}바이트",
+                    f"{rel}: {st.st_size:,} bytes, {want.get('size'):,} when built")
+        if st.st_mtime_ns != want.get("mtime_ns") and _file_record(path)["sha256"] != want.get("sha256"):
+            return f"{rel}: 내용이 바뀜(SHA-256)", f"{rel}: content changed (SHA-256)"
+    return None
 
 
 def _build_once(final: Path, builder: Callable[[Path], None], stamp: dict) -> Path:
@@ -192,14 +318,15 @@ def _build_once(final: Path, builder: Callable[[Path], None], stamp: dict) -> Pa
 
     final.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(final.parent / f".{final.name}.lock")):
-        if _is_built(final, stamp):  # another process finished it while we waited
+        if _is_built(final, stamp, report=True):  # another process finished it while we waited
             return final
         _remove_leftovers(final)
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
         try:
             builder(tmp)
-            (tmp / _MARKER).write_text(json.dumps(stamp), encoding="utf-8")
             _make_readable(tmp)
+            (tmp / _MARKER).write_text(json.dumps({**stamp, "files": _record_files(tmp)}), encoding="utf-8")
+            os.chmod(tmp / _MARKER, 0o644)
             _move_into_place(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -611,7 +611,8 @@ def test_data_dir_file_with_wrong_sha256_warns_with_expected_and_actual(tmp_path
     assert w.actual == sources.sha256_of(folder / "ratings_train.txt") != w.expected
     assert w.expected in str(w) and w.actual in str(w) and "SHA-256" in str(w)
     assert "다시 복사" in str(w) and "Copy it again" in str(w)
-    assert w.actual in capsys.readouterr().out  # printed too, not only warned
+    printed = capsys.readouterr().out  # a short line is printed too, not only warned
+    assert "ratings_train.txt" in printed and w.actual[:12] in printed and w.expected[:12] in printed
 
 
 def test_samples_are_not_checked(recwarn):
@@ -801,3 +802,16 @@ def test_choose_max_length_is_capped_at_the_model_limit(word_tokenizer, capsys):
         data.choose_max_length(lengths, limit=0)
     with pytest.raises(DataError):
         data.choose_max_length([], limit=512)
+
+
+def test_doctor_prints_the_checksum_result(tmp_path, monkeypatch, capsys):
+    from ftkit import cli
+
+    folder = _sample_copy(tmp_path, "nsmc")
+    _use_data_dir(monkeypatch, folder)
+    lines = (folder / "ratings_train.txt").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "ratings_train.txt").write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    assert cli.main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "ratings_train.txt" in out and data.get_spec("nsmc").sha256["ratings_train.txt"] in out
+    assert sources.sha256_of(folder / "ratings_train.txt") in out

@@ -278,3 +278,88 @@ def test_concurrent_builders_build_once(tmp_path, monkeypatch):
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: models.build_tiny_model(tmp_path / "t"), range(3)))
     assert results == [tmp_path / "t"] * 3 and len(calls) == 1
+
+
+# ---------------------------------------------------------------- bad ids, damaged and unwritable caches (issue 13)
+@pytest.mark.parametrize("model_id", ["./outputs/no_model", "/content/drive/MyDrive/model", "~/models/nope",
+                                      "runs/2024/model", "outputs/missing"])
+@pytest.mark.parametrize("mode", ["offline", "online"])
+def test_path_like_id_that_is_not_a_folder_says_no_such_folder(model_id, mode, request, tmp_path, monkeypatch):
+    request.getfixturevalue(mode)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "outputs").mkdir()  # "outputs/missing": its first part exists, so it is a path, not a Hub id
+    with pytest.raises(ModelNotAvailableError) as err:
+        models.resolve(model_id)
+    assert "no such folder" in err.value.en and "폴더가 없습니다" in err.value.ko
+    assert "offline" not in err.value.en
+
+
+def test_path_to_a_file_says_it_is_not_a_folder(offline, tmp_path):
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(b"x")
+    with pytest.raises(ModelNotAvailableError, match="is a file, not a folder"):
+        models.resolve(str(path))
+
+
+def test_hub_like_ids_are_unchanged(online, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert models.resolve("klue/bert-base") == "klue/bert-base"
+    assert models.resolve("bert-base-uncased") == "bert-base-uncased"
+
+
+def test_damaged_cached_model_is_rebuilt(fresh_cache, capsys):
+    final = models.build_tiny_model()
+    weights = final / "model.safetensors"
+    good = weights.read_bytes()
+    marker = json.loads((final / "ftkit_build.json").read_text(encoding="utf-8"))
+    assert marker["files"]["model.safetensors"]["size"] == len(good)
+
+    tensors = _safetensors(final)
+
+    def intact():
+        rebuilt = _safetensors(final)
+        return rebuilt.keys() == tensors.keys() and all(np.array_equal(rebuilt[k], tensors[k]) for k in tensors)
+
+    weights.write_bytes(good[: len(good) // 2])  # truncated
+    assert models.build_tiny_model() == final
+    assert intact() and "damaged" in capsys.readouterr().out
+
+    size = weights.stat().st_size
+    weights.write_bytes(weights.read_bytes()[:-8] + b"\0" * 8)  # same size, other content
+    assert weights.stat().st_size == size
+    models.build_tiny_model()
+    assert intact() and "SHA-256" in capsys.readouterr().out
+
+    (final / "config.json").unlink()  # a file gone
+    models.build_tiny_model()
+    assert (final / "config.json").is_file()
+    assert capsys.readouterr().out.count("config.json missing") == 1
+
+    models.build_tiny_model()  # intact: nothing printed, nothing rebuilt
+    assert capsys.readouterr().out == ""
+
+
+def test_unwritable_cache_says_set_ftkit_cache_dir(offline, tmp_path, monkeypatch):
+    import errno
+    import pathlib
+
+    from ftkit.errors import ConfigError
+
+    cache = tmp_path / "ro-cache"
+    monkeypatch.setenv("FTKIT_CACHE_DIR", str(cache))
+    real_mkdir = pathlib.Path.mkdir
+
+    def read_only(self, *args, **kwargs):  # tests may run as root, where chmod cannot make a folder read-only
+        if self == cache or cache in self.parents:
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", read_only)
+    with pytest.raises(ConfigError) as err:
+        models.resolve(models.TINY)
+    assert "FTKIT_CACHE_DIR" in err.value.en and "FTKIT_CACHE_DIR" in err.value.ko and str(cache) in err.value.en
+
+
+def test_describe_path_like_id_says_no_such_folder(offline, tmp_path):
+    with pytest.raises(ModelNotAvailableError, match="no such folder"):
+        models.describe(str(tmp_path / "saved" / "model"))

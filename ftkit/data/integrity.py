@@ -151,7 +151,7 @@ def doctor_lines() -> list[str]:
     for name, items in by_set.items():
         bad = [c for c in items if c.status in ("mismatch", "missing")]
         if not bad:
-            lines.append(f"  {name}: SHA-256 ok ({len(items)} files)")
+            lines.append(f"  {name}: SHA-256 ok ({len(items)} file{'s' if len(items) != 1 else ''})")
         for c in bad:
             if c.status == "missing":
                 lines.append(f"  {name}: 파일 없음 / missing file: {c.path}")

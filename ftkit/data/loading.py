@@ -60,8 +60,15 @@ def _course_data_class():
                     )
                 return super().__getitem__(key)
 
+        CourseData.__module__, CourseData.__qualname__ = __name__, "CourseData"  # picklable by name
         _COURSE_DATA = CourseData
     return _COURSE_DATA
+
+
+def __getattr__(name: str):
+    if name == "CourseData":  # ``ftkit.data.loading.CourseData`` (e.g. for unpickling) without importing early
+        return _course_data_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def features_for(spec: DatasetSpec):
@@ -117,7 +124,10 @@ def _report_checksums(spec: DatasetSpec, paths: dict[str, Path]) -> None:
     for check in check_files(spec, paths):
         if check.status == "mismatch":
             ko, en = check.message
-            _say(ko, en)
+            _say(f"{spec.name}: {check.path.name}의 SHA-256이 예상({check.expected[:12]}…)과 다릅니다"
+                 f"({check.actual[:12]}…): 잘렸거나 바뀐 파일입니다. 자세한 내용은 경고를 보세요",
+                 f"{spec.name}: SHA-256 of {check.path.name} is {check.actual[:12]}…, expected "
+                 f"{check.expected[:12]}…: truncated or changed file; see the warning")
             warnings.warn(ChecksumWarning(spec.name, check.path, check.expected, check.actual, check.size,
                                           f"{ko}\n{en}"), stacklevel=3)
 

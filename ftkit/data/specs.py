@@ -164,8 +164,9 @@ def _build() -> dict[str, DatasetSpec]:
         "MultiNLI dev samples from jind11/TextFooler", "MIT (repo); text OANC / CC BY-SA 3.0",
         {"mnli_matched": "248f2bf5ce2c431785aad9946032e350b0dd07a9b67efc161c3a5041b6ce5360",
          "mnli_mismatched": "f418302efa473eb78a7794c0838a042358c545dc97a3c15d54339ccaae61fdae"},
-        "An evaluation set: test = mnli_matched (1,000). mnli_mismatched is split 50/50 (stratified, fixed "
-        "seed) into train (500) and test_mismatched (500), so that train never overlaps an evaluation split. "
+        "An evaluation set: test = mnli_matched (1,000). mnli_mismatched, less its 1 repeated pair, is split "
+        "50/50 (stratified, fixed seed) into train (499) and test_mismatched (500), so that train never overlaps "
+        "an evaluation split. "
         "Text is PTB-tokenised (\"ca n't\").",
     ))
     files = {"train": "sts-train.tsv", "validation": "sts-dev.tsv", "test": "sts-test.tsv"}
@@ -200,8 +201,9 @@ def _build() -> dict[str, DatasetSpec]:
         "한국어 챗봇 질문 3분류: 질문이 일상·이별(부정)·사랑(긍정) 중 어디에 속하는지 분류합니다.",
         "https://github.com/songys/Chatbot_data (Song 2018)", "MIT",
         {"ChatbotData.csv": "287eb129695b577321c80ad397bb3c2279164d4ca577874d129fd3db5b30afe2"},
-        "text = the question (Q). No official split: stratified 80/20 train/test with a fixed seed "
-        "(independent of load's seed).",
+        "text = the question (Q). No official split: repeated questions (data.dedup_key) are removed first, "
+        "keeping the first (161 rows), then stratified 80/20 train/test with a fixed seed (independent of load's "
+        "seed), so no test question is also in train.",
     ))
     c = "cafd2c3f54a6f4b25ac74eaa02a2e76c3ef8c977"
     files = {"train": "val.tsv", "test": "test.tsv"}

@@ -57,9 +57,9 @@ def choose_max_length(lengths, percentile: float = 99, multiple: int = 8, limit:
     value = length_percentiles(lengths, (percentile,))[percentile]
     chosen = int(math.ceil(value / multiple) * multiple)
     if limit is not None and chosen > limit:
-        print(f"[ftkit] {percentile}번째 백분위수 길이 {chosen}이(가) 모델의 최대 길이 {int(limit)}보다 길어 "
-              f"{int(limit)}으로 줄입니다. / The {percentile}th-percentile length {chosen} exceeds the model's "
-              f"limit {int(limit)}: using {int(limit)}.")
+        print(f"[ftkit] {percentile}번째 백분위수 길이 {chosen:,}이(가) 모델의 최대 길이 {int(limit):,}보다 길어 "
+              f"최대 길이에 맞춥니다: max_length = {int(limit):,} / The {percentile}th-percentile length {chosen:,} "
+              f"exceeds the model's limit {int(limit):,}: max_length = {int(limit):,}.")
         return int(limit)
     return chosen
 
