@@ -131,7 +131,7 @@ def test_no_tracked_file_points_outside_the_repository():
             continue
         if "../" + "shared" in text:
             offenders.append(name)
-    assert offenders == [], f"files that point into ../shared (not in a learner's clone): {offenders}"
+    assert offenders == [], f"files that point outside the clone: {offenders}"
 
 
 # ---------------------------------------------------------------- quiet kernels
