@@ -85,6 +85,13 @@ def test_a_closed_data_host_alone_is_enough_to_go_offline(probing, open_url):
     assert paths.probe_network() == [data]
 
 
+def test_one_dataset_host_down_keeps_online(probing, open_url):
+    probing.setenv("HF_ENDPOINT", open_url)
+    down = closed_url() + "imdb"
+    probing.setenv("FTKIT_PROBE_URLS", f"{open_url}data {down}")
+    assert paths.probe_network() == [down] and not paths.is_offline()
+
+
 def test_reachable_hosts_keep_online_and_the_answer_is_asked_once(probing, open_url):
     probing.setenv("HF_ENDPOINT", open_url)
     probing.setenv("FTKIT_PROBE_URLS", open_url + "data")
