@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ftkit import course
 
-# Glossary (../shared/GLOSSARY.md): variants to avoid in prose -> the term to use instead.
+# The course glossary (kept here, the one place it lives): variants to avoid in prose -> the term to use instead.
 AVOID = {
     "미세조정": "미세 조정", "미세 튜닝": "미세 조정", "파인 튜닝": "미세 조정", "파인튜닝": "미세 조정",
     "사전학습": "사전 학습", "프리트레이닝": "사전 학습", "풀 파인튜닝": "전체 미세 조정",

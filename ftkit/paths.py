@@ -8,7 +8,7 @@ environment variables.
   ``python -m ftkit run --out DIR`` sets it to DIR.
 - ``FTKIT_OFFLINE`` / ``HF_HUB_OFFLINE``: ``1`` means never touch the network, ``0`` means use it without
   asking. Unset, ftkit asks once per process (:func:`is_offline`): if the Hugging Face Hub (``HF_ENDPOINT``)
-  or a dataset host does not answer within ``PROBE_TIMEOUT_S`` it says so and goes offline by itself.
+  or every dataset host fails to answer within ``PROBE_TIMEOUT_S`` it says so and goes offline by itself.
 - ``FTKIT_PROBE_URLS``: space-separated URLs whose hosts stand for the dataset hosts in that check
   (default: the hosts of the course's dataset URLs). ``FTKIT_NETWORK_PROBE=0`` turns the check off
   (unset then means online; the unit tests do this).
@@ -39,7 +39,8 @@ def is_offline() -> bool:
     """True when ftkit must not use the network.
 
     ``HF_HUB_OFFLINE`` or ``FTKIT_OFFLINE`` set to 1: offline; either set to something else (``0``): online.
-    Neither set: the answer of :func:`probe_network` (asked once per process), unless ``FTKIT_NETWORK_PROBE=0``.
+    Neither set: offline when :func:`probe_network` (asked once per process) finds the Hub or every dataset host
+    silent, unless ``FTKIT_NETWORK_PROBE=0``.
     """
     if _flag("HF_HUB_OFFLINE") or _flag("FTKIT_OFFLINE"):
         return True
@@ -47,11 +48,12 @@ def is_offline() -> bool:
         return False
     if os.environ.get("FTKIT_NETWORK_PROBE", "").strip().lower() in {"0", "false", "no", "off"}:
         return False
-    unreachable = probe_network()
-    if unreachable:
+    urls, unreachable = probe_urls(), probe_network()
+    data_urls = urls[1:]
+    if urls[0] in unreachable or (data_urls and set(data_urls) <= set(unreachable)):
         _go_offline(unreachable)
         return True
-    return False
+    return False  # one dataset host down: only that dataset's download fails, with its own error
 
 
 def is_headless() -> bool:

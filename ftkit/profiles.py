@@ -246,8 +246,25 @@ def check_values(notebook: str, values: dict[str, Any]) -> None:
 
 
 def resolve_profile(profile: str = "auto") -> str:
-    """Return a concrete profile name; ``auto`` means ``reduced`` with a CUDA GPU, else ``smoke``."""
+    """Return a concrete profile name.
+
+    ``auto`` means the environment variable ``FTKIT_PROFILE`` when it is set (how ``pytest --nbval-lax`` or a
+    Jupyter session chooses the profile of notebooks left at ``PROFILE = "auto"``), else ``reduced`` with a
+    CUDA GPU and ``smoke`` without. A profile named explicitly is never overridden.
+    """
     if profile == "auto":
+        import os
+
+        chosen = os.environ.get("FTKIT_PROFILE", "").strip().lower()
+        if chosen and chosen != "auto":
+            if chosen not in PROFILES:
+                raise ConfigError(
+                    f"환경 변수 FTKIT_PROFILE='{chosen}'은 알 수 없는 프로필입니다. 다음 중 하나로 설정하세요: "
+                    f"{', '.join(PROFILES)} (또는 지우면 자동으로 고릅니다)",
+                    f"Environment variable FTKIT_PROFILE='{chosen}' is not a profile. Set it to one of: "
+                    f"{', '.join(PROFILES)} (or unset it to choose automatically)",
+                )
+            return chosen
         import torch
 
         return "reduced" if torch.cuda.is_available() else "smoke"
