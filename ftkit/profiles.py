@@ -97,10 +97,10 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
     "04_full_freeze_lora": {
         "smoke": dict(DATASET="emotion", MODEL_ID=E5, N_TRAIN=32, N_EVAL=32, EPOCHS=1, BATCH_SIZE=16, MAX_LENGTH=64,
                       LEARNING_RATE=1e-4, HEAD_LEARNING_RATE=1e-3, LORA_LEARNING_RATE=1e-3, LORA_R=8, TOP_K=2,
-                      FREEZE_EMBEDDINGS=True, GROUP_BY_LENGTH=True),
+                      FREEZE_EMBEDDINGS="auto", GROUP_BY_LENGTH=True),
         "reduced": dict(DATASET="emotion", MODEL_ID=E5, N_TRAIN=2000, N_EVAL=1000, EPOCHS=2, BATCH_SIZE=32,
                         MAX_LENGTH=128, LEARNING_RATE=2e-5, HEAD_LEARNING_RATE=1e-3, LORA_LEARNING_RATE=1e-3,
-                        LORA_R=8, TOP_K=2, FREEZE_EMBEDDINGS=True, GROUP_BY_LENGTH=True),
+                        LORA_R=8, TOP_K=2, FREEZE_EMBEDDINGS="auto", GROUP_BY_LENGTH=True),
         "full": dict(DATASET="emotion", MODEL_ID="klue/bert-base", N_TRAIN=None, N_EVAL=None, EPOCHS=3,
                      BATCH_SIZE=32, MAX_LENGTH=128, LEARNING_RATE=2e-5, HEAD_LEARNING_RATE=1e-3,
                      LORA_LEARNING_RATE=3e-4, LORA_R=8, TOP_K=2, FREEZE_EMBEDDINGS=False, GROUP_BY_LENGTH=True),
