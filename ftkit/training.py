@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -145,31 +145,8 @@ class measure:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# A hand-written PyTorch training loop (lesson 03) and helpers the Trainer lessons share.
+# Helpers the Trainer lessons share. The hand-written loop itself lives in lesson 03's notebook.
 # ---------------------------------------------------------------------------------------------------------
-
-def pad_collate(tokenizer, pad_to_multiple_of: int | None = 8, label_key: str = "labels"):
-    """A ``collate_fn`` for ``DataLoader``: pads a list of tokenised rows to the longest in the batch.
-
-    Keeps only the model inputs the tokenizer produced (``input_ids``, ``attention_mask`` and, where
-    the checkpoint uses them, ``token_type_ids``) and the labels; ``label``/``labels`` both work.
-    Padding to a multiple of 8 suits tensor cores and costs little.
-    """
-    import torch
-
-    keys = set(tokenizer.model_input_names)
-
-    def collate(rows: list[dict]) -> dict:
-        features = [{k: v for k, v in row.items() if k in keys} for row in rows]
-        batch = tokenizer.pad(features, padding=True, pad_to_multiple_of=pad_to_multiple_of, return_tensors="pt")
-        for key in ("labels", "label"):
-            if key in rows[0]:
-                batch[label_key] = torch.tensor([int(row[key]) for row in rows])
-                break
-        return dict(batch)
-
-    return collate
-
 
 def padding_share(batches) -> float:
     """Share of padded positions (attention_mask == 0) over all positions in an iterable of batches."""
@@ -207,78 +184,6 @@ def weighted_loss(weights):
     return loss_func
 
 
-def _progress(iterable, desc: str, total: int | None = None):
-    """tqdm in interactive runs, the plain iterable when headless."""
-    if paths.is_headless():
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, desc=desc, total=total, leave=False)
-
-
-def _to_device(batch: dict, dev) -> dict:
-    return {k: v.to(dev) for k, v in batch.items()}
-
-
-@dataclass
-class EvalResult:
-    loss: float
-    accuracy: float
-    labels: Any = None  # numpy array of true labels
-    predictions: Any = None  # numpy array of predicted labels
-
-
-def evaluate_model(model, dataset, collate_fn, batch_size: int = 64, dev=None, desc: str = "평가") -> EvalResult:
-    """Loss, accuracy and predictions of a classifier on a tokenised dataset (no gradients, eval mode)."""
-    import numpy as np
-    import torch
-    from torch.utils.data import DataLoader
-
-    dev = dev or device()
-    model.to(dev)
-    was_training = model.training
-    model.eval()
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=collate_fn)
-    losses, labels, preds = [], [], []
-    with torch.no_grad():
-        for batch in _progress(loader, desc):
-            batch = _to_device(batch, dev)
-            out = model(**batch)
-            losses.append(out.loss.item() * len(batch["labels"]))
-            labels.append(batch["labels"].cpu().numpy())
-            preds.append(out.logits.argmax(-1).cpu().numpy())
-    model.train(was_training)
-    labels, preds = np.concatenate(labels), np.concatenate(preds)
-    return EvalResult(loss=sum(losses) / len(labels), accuracy=float((labels == preds).mean()),
-                      labels=labels, predictions=preds)
-
-
-@dataclass
-class History:
-    """What ``train_loop`` returns: one row per epoch (epoch 0 = before training) and the step losses."""
-
-    epochs: list = field(default_factory=list)  # dicts: epoch, train_loss, train_accuracy, eval_loss, ...
-    steps: list = field(default_factory=list)  # (step, loss) of every optimisation step
-    seconds: float = 0.0
-
-    def table(self):
-        import pandas as pd
-
-        return pd.DataFrame(self.epochs)
-
-    def curve(self, key: str) -> list[tuple[int, float]]:
-        """(epoch, value) pairs of one column, skipping epochs where it is missing."""
-        return [(row["epoch"], row[key]) for row in self.epochs if row.get(key) is not None]
-
-    def final(self, key: str) -> float:
-        return self.epochs[-1][key]
-
-    @property
-    def train_seconds(self) -> float:
-        """Time spent in the training epochs only (``seconds`` also counts the evaluations)."""
-        return round(sum(row["seconds"] for row in self.epochs), 2)
-
-
 def param_groups(model, learning_rate: float, weight_decay: float = 0.0, new_parameters: Iterable[str] = (),
                  new_learning_rate: float | None = None) -> list[dict]:
     """AdamW parameter groups for the trainable parameters of ``model``.
@@ -314,70 +219,6 @@ def adamw(model, learning_rate: float, weight_decay: float = 0.0, new_parameters
 
     return torch.optim.AdamW(param_groups(model, learning_rate, weight_decay, new_parameters, new_learning_rate),
                              lr=learning_rate)
-
-
-def train_loop(model, train_dataset, eval_dataset, collate_fn, *, epochs: int = 1, batch_size: int = 16,
-               learning_rate: float = 5e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.1,
-               max_grad_norm: float = 1.0, seed: int = 42, eval_batch_size: int = 64, evaluate_before: bool = True,
-               dev=None) -> History:
-    """Fine-tune a ``*ForSequenceClassification`` model with a plain PyTorch loop; returns a ``History``.
-
-    The steps, written out on purpose (lesson 03): a shuffled ``DataLoader`` with a seeded generator and
-    ``collate_fn``; ``torch.optim.AdamW`` on the trainable parameters (no weight decay for biases and
-    LayerNorm); a linear schedule with warm-up; forward -> loss -> backward -> gradient clipping ->
-    optimizer/scheduler step. After every epoch: the mean training loss, the training accuracy counted
-    on the fly (in train mode, so with dropout), and loss/accuracy on ``eval_dataset``. With
-    ``evaluate_before`` the first row (epoch 0) evaluates the untrained model on both sets.
-    Same seed, same data, same device -> same numbers.
-    """
-    import torch
-    from torch.utils.data import DataLoader
-    from transformers import get_linear_schedule_with_warmup
-
-    dev = dev or device()
-    seed_everything(seed)
-    model.to(dev)
-    generator = torch.Generator().manual_seed(seed)
-    loader = DataLoader(train_dataset, batch_size=batch_size, shuffle=True, collate_fn=collate_fn,
-                        generator=generator)
-    optimizer = adamw(model, learning_rate, weight_decay)
-    total_steps = epochs * len(loader)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps), total_steps)
-    history = History()
-    t_start = time.perf_counter()
-    if evaluate_before:
-        train_eval = evaluate_model(model, train_dataset, collate_fn, eval_batch_size, dev, "학습 데이터 평가")
-        test_eval = evaluate_model(model, eval_dataset, collate_fn, eval_batch_size, dev, "평가 데이터 평가")
-        history.epochs.append(dict(epoch=0, train_loss=train_eval.loss, train_accuracy=train_eval.accuracy,
-                                   eval_loss=test_eval.loss, eval_accuracy=test_eval.accuracy, seconds=0.0))
-    step = 0
-    for epoch in range(1, epochs + 1):
-        model.train()
-        t0 = time.perf_counter()
-        loss_sum = correct = seen = 0
-        for batch in _progress(loader, f"에포크 {epoch}/{epochs}"):
-            batch = _to_device(batch, dev)
-            out = model(**batch)
-            out.loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            n, loss = len(batch["labels"]), out.loss.item()
-            loss_sum += loss * n
-            correct += int((out.logits.detach().argmax(-1) == batch["labels"]).sum())
-            seen += n
-            history.steps.append((step, loss))
-        seconds = time.perf_counter() - t0
-        test_eval = evaluate_model(model, eval_dataset, collate_fn, eval_batch_size, dev)
-        history.epochs.append(dict(epoch=epoch, train_loss=loss_sum / seen, train_accuracy=correct / seen,
-                                   eval_loss=test_eval.loss, eval_accuracy=test_eval.accuracy,
-                                   seconds=round(seconds, 2)))
-    history.seconds = round(time.perf_counter() - t_start, 2)
-    model.eval()
-    return history
-
 
 
 def epoch_timer():

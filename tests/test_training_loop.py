@@ -1,9 +1,9 @@
-"""The hand-written loop in ftkit.training (lesson 03) and the padding/loss helpers, on a tiny BERT."""
+"""The padding/loss/optimizer-group helpers in ftkit.training, on a tiny BERT; lesson 03's own param_groups
+(written in the notebook) agrees with the library's."""
 from __future__ import annotations
 
 import importlib.metadata
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -44,22 +44,12 @@ def _tiny_model(seed=0):
     return transformers.BertForSequenceClassification(config)
 
 
-def test_pad_collate_pads_to_multiple_of_eight(tokenizer, tokenised):
-    collate = training.pad_collate(tokenizer)
-    batch = collate([tokenised[i] for i in range(5)])
-    assert set(batch) == {"input_ids", "token_type_ids", "attention_mask", "labels"}
-    assert batch["input_ids"].shape[1] % 8 == 0 and batch["input_ids"].shape[0] == 5
-    assert batch["labels"].tolist() == [1] * 5
-    exact = training.pad_collate(tokenizer, pad_to_multiple_of=None)([tokenised[0], tokenised[1]])
-    assert exact["input_ids"].shape[1] == max(len(tokenised[0]["input_ids"]), len(tokenised[1]["input_ids"]))
-
-
 def test_padding_share(tokenizer, tokenised):
-    collate = training.pad_collate(tokenizer, pad_to_multiple_of=None)
-    rows = [tokenised[i] for i in range(len(tokenised))]
-    share = training.padding_share([collate(rows[i:i + 4]) for i in range(0, len(rows), 4)])
+    rows = [{"input_ids": tokenised[i]["input_ids"]} for i in range(len(tokenised))]
+    share = training.padding_share([tokenizer.pad(rows[i:i + 4], padding=True, return_tensors="pt")
+                                    for i in range(0, len(rows), 4)])
     assert 0 <= share < 0.5
-    fixed = tokenizer.pad([{"input_ids": r["input_ids"]} for r in rows], padding="max_length", max_length=64,
+    fixed = tokenizer.pad(rows, padding="max_length", max_length=64,
                           return_tensors="pt")
     assert training.padding_share([fixed]) > 0.85
     assert training.padding_share([]) == 0.0
@@ -74,52 +64,6 @@ def test_class_weights_and_weighted_loss():
     assert torch.isclose(plain, torch.nn.functional.cross_entropy(logits, labels))
     skewed = training.weighted_loss(torch.tensor([1.0, 0.0, 1.0]))({"logits": logits}, labels)
     assert torch.isclose(skewed, torch.nn.functional.cross_entropy(logits[:1], labels[:1]))
-
-
-def test_train_loop_learns(tokenizer, tokenised):
-    """A pretrained MiniLM separates good/bad phrases after two short epochs; history has every epoch."""
-    transformers.set_seed(0)
-    model = transformers.AutoModelForSequenceClassification.from_pretrained(tokenizer.name_or_path, num_labels=2)
-    history = training.train_loop(model, tokenised, tokenised, training.pad_collate(tokenizer), epochs=2,
-                                  batch_size=8, learning_rate=3e-4, seed=0)
-    assert [r["epoch"] for r in history.epochs] == [0, 1, 2]
-    assert history.final("eval_accuracy") >= 0.9 > history.epochs[0]["eval_accuracy"]
-    assert history.epochs[-1]["eval_loss"] < history.epochs[0]["eval_loss"]
-    assert len(history.steps) == 2 * 4  # 32 rows / batch 8 = 4 steps per epoch
-    table = history.table()
-    assert list(table.columns[:5]) == ["epoch", "train_loss", "train_accuracy", "eval_loss", "eval_accuracy"]
-    assert history.curve("eval_accuracy")[0][0] == 0
-    assert not model.training  # left in eval mode
-
-
-def test_train_loop_is_deterministic(tokenizer, tokenised):
-    runs = [training.train_loop(_tiny_model(), tokenised, tokenised, training.pad_collate(tokenizer), epochs=1,
-                                batch_size=8, learning_rate=1e-3, seed=3) for _ in range(2)]
-    assert runs[0].steps == runs[1].steps
-    assert runs[0].epochs[-1]["eval_loss"] == runs[1].epochs[-1]["eval_loss"]
-    other = training.train_loop(_tiny_model(), tokenised, tokenised, training.pad_collate(tokenizer), epochs=1,
-                                batch_size=8, learning_rate=1e-3, seed=4)
-    assert other.steps != runs[0].steps  # the seed drives shuffling and dropout
-
-
-def test_train_loop_respects_frozen_parameters(tokenizer, tokenised):
-    model = _tiny_model()
-    for name, p in model.named_parameters():
-        p.requires_grad = name.startswith("classifier")
-    frozen = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
-    history = training.train_loop(model, tokenised, tokenised, training.pad_collate(tokenizer), epochs=1,
-                                  batch_size=16, learning_rate=1e-2, evaluate_before=False)
-    assert [r["epoch"] for r in history.epochs] == [1]
-    for n, p in model.named_parameters():
-        if n in frozen:
-            assert torch.equal(p, frozen[n]), n
-
-
-def test_evaluate_model(tokenizer, tokenised):
-    result = training.evaluate_model(_tiny_model(), tokenised, training.pad_collate(tokenizer), batch_size=5)
-    assert len(result.predictions) == len(tokenised) == len(result.labels)
-    assert np.isclose(result.accuracy, (result.labels == result.predictions).mean())
-    assert result.loss > 0
 
 
 # --- optimizer groups: a higher learning rate for freshly initialised weights (lesson 04) ---
@@ -163,3 +107,32 @@ def test_trainer_keeps_the_head_rate_through_the_schedule(tmp_path, tokenizer, t
     trainer.lr_scheduler.step()  # linear decay scales every group by the same factor
     rates = sorted({g["lr"] for g in optimizer.param_groups})
     assert rates[1] == pytest.approx(10 * rates[0]) and rates[1] < 1e-3
+
+
+def _notebook_function(stem: str, name: str, namespace: dict):
+    """Execute the code cell of notebook ``stem`` that defines ``name`` and return the function."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    cell = next(src for src in sources if f"def {name}(" in src)
+    start = cell.index(f"def {name}(")
+    end = cell.find("\n\n\n", start)
+    exec(cell[start:end if end != -1 else None], namespace)
+    return namespace[name]
+
+
+def test_lesson_03_param_groups_match_the_library():
+    """Lesson 03 writes param_groups in the open; it must put every parameter where training.param_groups does."""
+    nb_groups = _notebook_function("03_training_loop_nli", "param_groups", {"WEIGHT_DECAY": 0.01})
+    model = _tiny_model()
+    model.bert.embeddings.word_embeddings.weight.requires_grad = False
+    new = {"classifier.weight", "classifier.bias", "bert.pooler.dense.weight", "bert.pooler.dense.bias"}
+
+    def where(groups):
+        return {id(p): (g["lr"], g["weight_decay"]) for g in groups for p in g["params"]}
+
+    ours = where(nb_groups(model, 1e-4, 1e-3, new))
+    lib = where(training.param_groups(model, 1e-4, weight_decay=0.01, new_parameters=new, new_learning_rate=1e-3))
+    assert ours == lib and len(ours) == sum(p.requires_grad for p in model.parameters())
