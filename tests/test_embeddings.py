@@ -85,6 +85,55 @@ def test_nli_pairs_keeps_every_entailment():
 
 
 # ---------------------------------------------------------------- prefixes and STS evaluation
+def test_nli_pairs_all_labels_keeps_every_label_as_the_source_did():
+    ds, counts = E.nli_pairs_all_labels(NLI + [NLI[0]])  # a repeated row counts once
+    assert ds.column_names == ["anchor", "positive"]
+    assert len(ds) == len(NLI)
+    assert list(ds)[:3] == [{"anchor": "한 남자가 기타를 치고 있다.", "positive": r["sentence2"]} for r in NLI[:3]]
+    assert counts == {0: 4, 1: 1, 2: 3}
+    entail = E.nli_pairs(NLI)
+    assert {tuple(r.values()) for r in entail} < {tuple(r.values()) for r in ds}  # entailment-only is a subset
+    with pytest.raises(DataError):
+        E.nli_pairs_all_labels([{"premise": "a", "hypothesis": "b", "label": 0}])
+
+
+def test_pair_cosines_match_the_evaluator(tiny_st):
+    from scipy.stats import spearmanr
+
+    sims = E.pair_cosines(tiny_st, STS)
+    assert sims.shape == (6,) and ((sims >= -1.0001) & (sims <= 1.0001)).all()
+    assert spearmanr(STS["score"], sims).statistic == pytest.approx(E.sts_spearman(tiny_st, STS)["cosine"], abs=1e-6)
+    with pytest.raises(DataError):
+        E.pair_cosines(tiny_st, {"sentence1": [], "sentence2": [], "score": []})
+
+
+def test_truncate_layers_keeps_the_first_layers_and_saves_them(tmp_path):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from ftkit import models
+    from ftkit.errors import ConfigError
+
+    path = models.resolve(models.TINY)  # 2 layers
+    full = SentenceTransformer(path, device="cpu")
+    cut = E.truncate_layers(SentenceTransformer(path, device="cpu"), 1)
+    hf = cut[0].auto_model
+    assert len(hf.encoder.layer) == 1 and hf.config.num_hidden_layers == 1
+    assert torch.equal(hf.encoder.layer[0].attention.self.query.weight,
+                       full[0].auto_model.encoder.layer[0].attention.self.query.weight)
+    text = ["한 남자가 기타를 치고 있다."]
+    assert not torch.allclose(cut.encode(text, convert_to_tensor=True), full.encode(text, convert_to_tensor=True))
+    cut.save_pretrained(str(tmp_path / "cut"))
+    back = SentenceTransformer(str(tmp_path / "cut"), device="cpu")
+    assert len(back[0].auto_model.encoder.layer) == 1
+    assert torch.allclose(back.encode(text, convert_to_tensor=True), cut.encode(text, convert_to_tensor=True),
+                          atol=1e-5)
+    assert E.truncate_layers(full, None) is full and len(full[0].auto_model.encoder.layer) == 2
+    for bad in (0, 3, 1.5, True):
+        with pytest.raises(ConfigError):
+            E.truncate_layers(SentenceTransformer(path, device="cpu"), bad)
+
+
 def test_prefix_dataset_prefixes_text_columns_only():
     from datasets import Dataset
 
