@@ -79,6 +79,16 @@ def test_tsdae_full_profile_starts_from_plain_bert():
         assert profiles.params("07_tsdae", "reduced", DATASET=dataset)["MODEL_ID"] in models.SIMILARITY_TUNED
 
 
+def test_augmented_sbert_student_is_a_cut_korean_capable_model():
+    from ftkit import models
+
+    for profile in profiles.PROFILES:
+        p = profiles.params("06_augmented_sbert", profile)
+        assert p["STUDENT_ID"] == models.E5 and p["PREFIX"] == "query: "
+        assert isinstance(p["STUDENT_LAYERS"], int) and 1 <= p["STUDENT_LAYERS"] < 12
+        assert set(p["SAMPLERS"]) <= {"bm25", "semantic", "random"} and p["SAMPLERS"][0] == "bm25"
+
+
 def test_discard_if_smoke_deletes_only_smoke_outputs(tmp_path, monkeypatch):
     from ftkit import lesson
 
