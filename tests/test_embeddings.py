@@ -276,6 +276,44 @@ def test_tsdae_dataset_columns_and_seed():
     assert list(ds["noisy"]) == list(E.tsdae_dataset(ds["text"], seed=7)["noisy"])
 
 
+def test_tsdae_trains_a_plain_bert_with_tied_decoder(tmp_path):
+    """Lesson 07's online path: TSDAE on a plain (never similarity-tuned) BERT, CLS pooling, tied decoder,
+    constant rate, then save -> reload. The tiny from-scratch BERT stands in for klue/bert-base."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import SentenceTransformerTrainer
+    from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+
+    from ftkit import models
+
+    path = models.resolve(models.TINY)
+    word = Transformer(path, max_seq_length=24)
+    model = SentenceTransformer(modules=[word, Pooling(word.get_embedding_dimension(), "cls")], device="cpu")
+    sentences = ["한 남자가 기타를 치고 있다.", "A dog runs on the beach.", "아이들이 공원에서 축구를 한다.",
+                 "The sky is clear today.", "여자가 부엌에서 요리를 하고 있다.", "Kids play soccer."] * 2
+    train_ds = E.prefix_dataset(E.tsdae_dataset(sentences, seed=0), "query: ", columns=["noisy"])
+    assert all(n.startswith("query: ") for n in train_ds["noisy"]) and not any(
+        t.startswith("query: ") for t in train_ds["text"])
+    loss = DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
+    assert loss.decoder.config._name_or_path == path
+    encoder_emb = model[0].auto_model.embeddings.word_embeddings.weight
+    assert loss.decoder.get_input_embeddings().weight.data_ptr() == encoder_emb.data_ptr()  # tied
+    before = model.encode(sentences[:3], convert_to_tensor=True).clone()
+    args = E.st_training_args(tmp_path / "tsdae", max_steps=3, per_device_train_batch_size=4, learning_rate=1e-3,
+                              weight_decay=0.0, lr_scheduler_type="constant", logging_steps=1, seed=0)
+    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_ds, loss=loss)
+    trainer.train()
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    assert trainer.state.global_step == 3 and losses and all(torch.isfinite(torch.tensor(losses)))
+    after = model.encode(sentences[:3], convert_to_tensor=True)
+    assert not torch.allclose(before, after)  # the encoder learnt from the reconstruction loss
+    model.save_pretrained(str(tmp_path / "encoder"))
+    back = SentenceTransformer(str(tmp_path / "encoder"), device="cpu")
+    assert back[1].get_config_dict()["pooling_mode"] == "cls"
+    assert torch.allclose(back.encode(sentences[:3], convert_to_tensor=True), after, atol=1e-5)
+
+
 # ---------------------------------------------------------------- trainer arguments
 def test_training_args_defaults(tmp_path):
     args = E.st_training_args(tmp_path / "st", batch_sampler="no_duplicates", learning_rate=1e-5)
