@@ -1,6 +1,10 @@
 """Sentence-embedding helpers for lessons 05-07: NLI triplets, STS evaluation, silver pairs, TSDAE noise.
 
 - ``nli_triplets``: (anchor, positive, hard negative) from an NLI dataset (lesson 05, MNRL).
+- ``nli_pairs`` / ``nli_pairs_all_labels``: (premise, hypothesis) pairs of entailment only, or of every label as
+  the source tutorial fed them to MNRL (lesson 05 shows what that costs).
+- ``pair_cosines``: the cosine similarity of every sentence pair, for a bootstrap over the test pairs.
+- ``truncate_layers``: keep only the first n transformer layers (lesson 06's weaker student).
 - ``sts_evaluator`` / ``sts_spearman``: Spearman correlation on an STS set for cosine, euclidean,
   manhattan and dot similarity (``EmbeddingSimilarityEvaluator``), with an optional e5 ``query: `` prefix.
 - ``random_pairs``, ``bm25_pairs``, ``semantic_pairs``: new sentence pairs for Augmented SBERT (lesson 06),
@@ -18,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ftkit import paths
-from ftkit.errors import DataError
+from ftkit.errors import ConfigError, DataError
 
 SIMILARITY_FUNCTIONS = ("cosine", "euclidean", "manhattan", "dot")
 E5_QUERY_PREFIX = "query: "
@@ -186,6 +190,35 @@ def nli_pairs(data: Any, entailment: int | str = 0, premise: str = "sentence1", 
     return Dataset.from_dict({"anchor": [p for p, _ in seen], "positive": [h for _, h in seen]})
 
 
+def nli_pairs_all_labels(data: Any, premise: str = "sentence1", hypothesis: str = "sentence2",
+                         label: str = "label"):
+    """(anchor, positive) = (premise, hypothesis) pairs of **every** label, as the source tutorial built them.
+
+    MultipleNegativesRankingLoss treats every (anchor, positive) pair as "these two mean the same", so neutral
+    and contradiction hypotheses become positives too: lesson 05 trains on this beside :func:`nli_pairs` to show
+    what that costs. Pairs are deduplicated in order; the label of each kept pair is counted.
+
+    Returns ``(datasets.Dataset with columns anchor/positive, {label: number of pairs})``.
+    """
+    from datasets import Dataset
+
+    rows = _rows(data)
+    if rows and not {premise, hypothesis, label} <= set(rows[0]):
+        raise DataError(
+            f"NLI 데이터에는 '{premise}', '{hypothesis}', '{label}' 열이 있어야 합니다. 있는 열: {sorted(rows[0])}",
+            f"NLI data needs columns '{premise}', '{hypothesis}', '{label}'. Found: {sorted(rows[0])}")
+    seen: dict[Pair, Any] = {}
+    for r in rows:
+        p, h = str(r[premise]).strip(), str(r[hypothesis]).strip()
+        if p and h:
+            seen.setdefault((p, h), r[label])
+    counts: dict[Any, int] = {}
+    for y in seen.values():
+        counts[y] = counts.get(y, 0) + 1
+    ds = Dataset.from_dict({"anchor": [p for p, _ in seen], "positive": [h for _, h in seen]})
+    return ds, counts
+
+
 # --------------------------------------------------------------------------------------------------
 # STS evaluation (lessons 05-07)
 # --------------------------------------------------------------------------------------------------
@@ -218,6 +251,64 @@ def sts_spearman(model, data: Any, prefix: str = "", name: str = "sts", output_d
     result = evaluator(model, output_path=str(output_dir) if output_dir is not None else None)
     return {fn: float(result[f"{name}_spearman_{fn}"]) for fn in SIMILARITY_FUNCTIONS
             if f"{name}_spearman_{fn}" in result}
+
+
+def pair_cosines(model, data: Any, prefix: str = "", batch_size: int = 64):
+    """Cosine similarity of every (sentence1, sentence2) pair of ``data`` as a numpy array, in order.
+
+    With the gold scores these give the Spearman correlation of ``sts_spearman`` ("cosine") and let
+    ``prose.paired_bootstrap_band`` resample the same test pairs for two models.
+    """
+    import numpy as np
+
+    s1, s2 = _column(data, "sentence1"), _column(data, "sentence2")
+    if not s1:
+        raise DataError("평가 데이터가 비어 있습니다.", "The evaluation data is empty.")
+    kw = dict(batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+    a = model.encode(add_prefix(s1, prefix), **kw)
+    b = model.encode(add_prefix(s2, prefix), **kw)
+    return np.sum(a * b, axis=1)
+
+
+def truncate_layers(model, n_layers: int | None):
+    """Keep only the first ``n_layers`` transformer layers of ``model`` (in place) and return it.
+
+    ``model`` is a ``SentenceTransformer`` / ``CrossEncoder`` or a transformers model with ``encoder.layer``
+    (BERT, XLM-R, e5). The config's ``num_hidden_layers`` follows, so ``save_pretrained`` writes a model that
+    loads back with ``n_layers`` layers. ``None`` keeps every layer. Lesson 06 cuts e5 to its first few layers
+    for a student that reads Korean but is genuinely weaker than the teacher.
+    """
+    import torch
+
+    if n_layers is None:
+        return model
+    hf = _hf_model(model)
+    encoder = getattr(hf, "encoder", None) or getattr(getattr(hf, "base_model", None), "encoder", None)
+    layers = getattr(encoder, "layer", None)
+    if layers is None:
+        raise ConfigError(f"'{type(hf).__name__}'에서 encoder.layer를 찾지 못해 층을 자를 수 없습니다.",
+                          f"Cannot truncate '{type(hf).__name__}': it has no encoder.layer.")
+    total = len(layers)
+    if isinstance(n_layers, bool) or not isinstance(n_layers, int) or not 1 <= n_layers <= total:
+        raise ConfigError(f"층 수는 1에서 {total} 사이의 정수여야 합니다 (받은 값: {n_layers!r}).",
+                          f"The number of layers must be an integer from 1 to {total} (got {n_layers!r}).")
+    encoder.layer = torch.nn.ModuleList(list(layers)[:n_layers])
+    hf.config.num_hidden_layers = n_layers
+    return model
+
+
+def _hf_model(model):
+    """The transformers model inside a SentenceTransformer / CrossEncoder, or ``model`` itself."""
+    if hasattr(model, "config") and hasattr(model, "named_parameters") and not hasattr(model, "encode"):
+        return model
+    inner = getattr(model, "model", None)  # CrossEncoder
+    if inner is not None and hasattr(inner, "config"):
+        return inner
+    first = model[0] if hasattr(model, "__getitem__") else None
+    auto = getattr(first, "auto_model", None)
+    if auto is None:
+        raise ConfigError("층을 자를 transformers 모델을 찾지 못했습니다.", "No transformers model found to truncate.")
+    return auto
 
 
 # --------------------------------------------------------------------------------------------------

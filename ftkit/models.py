@@ -101,6 +101,20 @@ def resolve(model_id: str) -> str:
         return str(_build_once(_cache_folder(model_id), lambda folder: entry.build(src, folder), stamp))
 
 
+def resolve_or_fallback(model_id: str, fallback_id: str) -> tuple[str, str, bool]:
+    """``(path, used_id, fell_back)``: ``model_id`` where it can be loaded, else ``fallback_id``.
+
+    Online, ``model_id`` is used (the Hub serves it). Where the Hub cannot be reached (``paths.is_offline()``)
+    and ``model_id`` has no offline source, ``fallback_id`` is resolved instead and ``fell_back`` is True, so a
+    lesson can print, record and explain which model it really trained. Lesson 07 starts from a plain BERT
+    online and falls back to e5 offline.
+    """
+    try:
+        return resolve(model_id), str(model_id), False
+    except ModelNotAvailableError:
+        return resolve(fallback_id), str(fallback_id), True
+
+
 def available_offline() -> list[str]:
     """Model ids that ``resolve`` can serve offline on this machine."""
     return [TINY] + [mid for mid, entry in _REGISTRY.items() if _locate(entry) is not None]

@@ -85,6 +85,55 @@ def test_nli_pairs_keeps_every_entailment():
 
 
 # ---------------------------------------------------------------- prefixes and STS evaluation
+def test_nli_pairs_all_labels_keeps_every_label_as_the_source_did():
+    ds, counts = E.nli_pairs_all_labels(NLI + [NLI[0]])  # a repeated row counts once
+    assert ds.column_names == ["anchor", "positive"]
+    assert len(ds) == len(NLI)
+    assert list(ds)[:3] == [{"anchor": "한 남자가 기타를 치고 있다.", "positive": r["sentence2"]} for r in NLI[:3]]
+    assert counts == {0: 4, 1: 1, 2: 3}
+    entail = E.nli_pairs(NLI)
+    assert {tuple(r.values()) for r in entail} < {tuple(r.values()) for r in ds}  # entailment-only is a subset
+    with pytest.raises(DataError):
+        E.nli_pairs_all_labels([{"premise": "a", "hypothesis": "b", "label": 0}])
+
+
+def test_pair_cosines_match_the_evaluator(tiny_st):
+    from scipy.stats import spearmanr
+
+    sims = E.pair_cosines(tiny_st, STS)
+    assert sims.shape == (6,) and ((sims >= -1.0001) & (sims <= 1.0001)).all()
+    assert spearmanr(STS["score"], sims).statistic == pytest.approx(E.sts_spearman(tiny_st, STS)["cosine"], abs=1e-6)
+    with pytest.raises(DataError):
+        E.pair_cosines(tiny_st, {"sentence1": [], "sentence2": [], "score": []})
+
+
+def test_truncate_layers_keeps_the_first_layers_and_saves_them(tmp_path):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from ftkit import models
+    from ftkit.errors import ConfigError
+
+    path = models.resolve(models.TINY)  # 2 layers
+    full = SentenceTransformer(path, device="cpu")
+    cut = E.truncate_layers(SentenceTransformer(path, device="cpu"), 1)
+    hf = cut[0].auto_model
+    assert len(hf.encoder.layer) == 1 and hf.config.num_hidden_layers == 1
+    assert torch.equal(hf.encoder.layer[0].attention.self.query.weight,
+                       full[0].auto_model.encoder.layer[0].attention.self.query.weight)
+    text = ["한 남자가 기타를 치고 있다."]
+    assert not torch.allclose(cut.encode(text, convert_to_tensor=True), full.encode(text, convert_to_tensor=True))
+    cut.save_pretrained(str(tmp_path / "cut"))
+    back = SentenceTransformer(str(tmp_path / "cut"), device="cpu")
+    assert len(back[0].auto_model.encoder.layer) == 1
+    assert torch.allclose(back.encode(text, convert_to_tensor=True), cut.encode(text, convert_to_tensor=True),
+                          atol=1e-5)
+    assert E.truncate_layers(full, None) is full and len(full[0].auto_model.encoder.layer) == 2
+    for bad in (0, 3, 1.5, True):
+        with pytest.raises(ConfigError):
+            E.truncate_layers(SentenceTransformer(path, device="cpu"), bad)
+
+
 def test_prefix_dataset_prefixes_text_columns_only():
     from datasets import Dataset
 
@@ -225,6 +274,44 @@ def test_tsdae_dataset_columns_and_seed():
     assert ds.column_names == ["noisy", "text"]
     assert ds["text"] == ["one two three four five", "여섯 일곱 여덟 아홉 열"]
     assert list(ds["noisy"]) == list(E.tsdae_dataset(ds["text"], seed=7)["noisy"])
+
+
+def test_tsdae_trains_a_plain_bert_with_tied_decoder(tmp_path):
+    """Lesson 07's online path: TSDAE on a plain (never similarity-tuned) BERT, CLS pooling, tied decoder,
+    constant rate, then save -> reload. The tiny from-scratch BERT stands in for klue/bert-base."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import SentenceTransformerTrainer
+    from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+
+    from ftkit import models
+
+    path = models.resolve(models.TINY)
+    word = Transformer(path, max_seq_length=24)
+    model = SentenceTransformer(modules=[word, Pooling(word.get_embedding_dimension(), "cls")], device="cpu")
+    sentences = ["한 남자가 기타를 치고 있다.", "A dog runs on the beach.", "아이들이 공원에서 축구를 한다.",
+                 "The sky is clear today.", "여자가 부엌에서 요리를 하고 있다.", "Kids play soccer."] * 2
+    train_ds = E.prefix_dataset(E.tsdae_dataset(sentences, seed=0), "query: ", columns=["noisy"])
+    assert all(n.startswith("query: ") for n in train_ds["noisy"]) and not any(
+        t.startswith("query: ") for t in train_ds["text"])
+    loss = DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
+    assert loss.decoder.config._name_or_path == path
+    encoder_emb = model[0].auto_model.embeddings.word_embeddings.weight
+    assert loss.decoder.get_input_embeddings().weight.data_ptr() == encoder_emb.data_ptr()  # tied
+    before = model.encode(sentences[:3], convert_to_tensor=True).clone()
+    args = E.st_training_args(tmp_path / "tsdae", max_steps=3, per_device_train_batch_size=4, learning_rate=1e-3,
+                              weight_decay=0.0, lr_scheduler_type="constant", logging_steps=1, seed=0)
+    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_ds, loss=loss)
+    trainer.train()
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    assert trainer.state.global_step == 3 and losses and all(torch.isfinite(torch.tensor(losses)))
+    after = model.encode(sentences[:3], convert_to_tensor=True)
+    assert not torch.allclose(before, after)  # the encoder learnt from the reconstruction loss
+    model.save_pretrained(str(tmp_path / "encoder"))
+    back = SentenceTransformer(str(tmp_path / "encoder"), device="cpu")
+    assert back[1].get_config_dict()["pooling_mode"] == "cls"
+    assert torch.allclose(back.encode(sentences[:3], convert_to_tensor=True), after, atol=1e-5)
 
 
 # ---------------------------------------------------------------- trainer arguments

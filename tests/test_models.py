@@ -87,6 +87,17 @@ def test_unknown_id_offline_lists_available_ids(offline):
     assert info.value.ko and info.value.en  # Korean line, then English line
 
 
+def test_resolve_or_fallback_uses_the_fallback_only_where_the_model_cannot_load(offline, fresh_cache, monkeypatch):
+    path, used, fell_back = models.resolve_or_fallback("klue/bert-base", models.TINY)
+    assert (used, fell_back) == (models.TINY, True) and path == models.resolve(models.TINY)
+    assert models.resolve_or_fallback(models.TINY, "klue/bert-base")[1:] == (models.TINY, False)
+    with pytest.raises(ModelNotAvailableError):  # a fallback that cannot load either is not hidden
+        models.resolve_or_fallback("klue/bert-base", "klue/roberta-base")
+    monkeypatch.delenv("FTKIT_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    assert models.resolve_or_fallback("klue/bert-base", models.TINY) == ("klue/bert-base", "klue/bert-base", False)
+
+
 def test_missing_package_names_pip_package(offline, monkeypatch):
     real = importlib.metadata.distribution
 

@@ -74,6 +74,28 @@ def test_say_renders_only_recorded_metrics():
     assert report.load("00_test")["said"] == [text]
 
 
+def test_tsdae_starts_from_plain_bert_and_falls_back_to_a_tuned_model():
+    """TSDAE's paper starts from a model that never learned similarity; offline only tuned ones exist, so the
+    notebook falls back to FALLBACK_MODEL_ID (and says so)."""
+    from ftkit import models
+
+    for dataset in ("question_pair", "mrpc"):
+        for profile in profiles.PROFILES:
+            p = profiles.params("07_tsdae", profile, DATASET=dataset)
+            assert p["MODEL_ID"] not in models.SIMILARITY_TUNED
+            assert p["FALLBACK_MODEL_ID"] in models.SIMILARITY_TUNED
+
+
+def test_augmented_sbert_student_is_a_cut_korean_capable_model():
+    from ftkit import models
+
+    for profile in profiles.PROFILES:
+        p = profiles.params("06_augmented_sbert", profile)
+        assert p["STUDENT_ID"] == models.E5 and p["PREFIX"] == "query: "
+        assert isinstance(p["STUDENT_LAYERS"], int) and 1 <= p["STUDENT_LAYERS"] < 12
+        assert set(p["SAMPLERS"]) <= {"bm25", "semantic", "random"} and p["SAMPLERS"][0] == "bm25"
+
+
 def test_discard_if_smoke_deletes_only_smoke_outputs(tmp_path, monkeypatch):
     from ftkit import lesson
 
@@ -202,11 +224,3 @@ def test_real_data_profiles_refuse_the_bundled_samples(profile, monkeypatch, tmp
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     assert lesson.check_data_for(profile) == "download"
 
-
-def test_tsdae_full_profile_starts_from_plain_bert():
-    """TSDAE's paper starts from a model that never learned similarity; offline only tuned ones exist."""
-    from ftkit import models
-
-    for dataset in ("kornli", "sick"):
-        assert profiles.params("07_tsdae", "full", DATASET=dataset)["MODEL_ID"] not in models.SIMILARITY_TUNED
-        assert profiles.params("07_tsdae", "reduced", DATASET=dataset)["MODEL_ID"] in models.SIMILARITY_TUNED
