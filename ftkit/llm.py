@@ -111,8 +111,14 @@ def _token_nll(model, tokenizer, encoded: list[tuple[list[int], list[int]]], bat
                     ids[row, :len(x)] = torch.tensor(x)
                     labels[row, :len(y)] = torch.tensor(y)
                     mask[row, :len(x)] = 1
-                logits = model(input_ids=ids.to(dev), attention_mask=mask.to(dev)).logits.float()
-                target = labels[:, 1:].to(dev)
+                # only the positions that predict a counted label need the 262k-word output layer (the costly part)
+                counted = (labels != -100).any(dim=0).nonzero()
+                if len(counted) == 0:
+                    continue
+                start = max(int(counted[0]) - 1, 0)
+                logits = model(input_ids=ids.to(dev), attention_mask=mask.to(dev),
+                               logits_to_keep=width - start).logits.float()
+                target = labels[:, start + 1:].to(dev)
                 nll = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.size(-1)),
                                                         target.reshape(-1), ignore_index=-100, reduction="sum")
                 total += float(nll)

@@ -137,6 +137,13 @@ def test_batched_losses_equal_one_by_one(tiny_model, tok):
     single = [llm.text_perplexity(tiny_model, tok, [t]) for t in texts]
     mean = sum(s["loss"] * s["tokens"] for s in single) / sum(s["tokens"] for s in single)
     assert together["loss"] == pytest.approx(mean, rel=1e-5)
+    prompts = [llm.format_prompt(q) for q in ("밥 먹었어", "오늘 날씨가 정말 좋아서 산책을 오래 했어")]
+    completions = [" 네" + tok.eos_token, " 좋았겠어요 저도 가고 싶어요" + tok.eos_token]
+    together = llm.response_loss(tiny_model, tok, prompts, completions, batch_size=2)
+    single = [llm.response_loss(tiny_model, tok, [p], [c]) for p, c in zip(prompts, completions)]
+    mean = sum(s["loss"] * s["tokens"] for s in single) / sum(s["tokens"] for s in single)
+    assert together["loss"] == pytest.approx(mean, rel=1e-5)
+    assert together["tokens"] == sum(s["tokens"] for s in single)
     with pytest.raises(ConfigError):
         llm.response_loss(tiny_model, tok, ["a"], ["b", "c"])
 
