@@ -247,15 +247,19 @@ def sft_trainer(model, tokenizer, train_dataset, config, peft_config=None):
     return trainer
 
 
-def load_causal_lm(path: str | Path, dtype=None, quantize_4bit: bool = False):
-    """A causal LM from a local folder; ``quantize_4bit`` loads it in NF4 (QLoRA; CUDA + bitsandbytes only)."""
+def load_causal_lm(path: str | Path, dtype=None, quantize_4bit: bool = False, device=None):
+    """A causal LM from a local folder on ``device`` (default: the GPU if there is one, else the CPU);
+    ``quantize_4bit`` loads it in NF4 (QLoRA; CUDA + bitsandbytes only)."""
     import torch
     from transformers import AutoModelForCausalLM
 
     if dtype is None:
         dtype, _ = train_dtype()
     if not quantize_4bit:
-        return AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype)
+        from ftkit.training import device as default_device
+
+        return model.to(device if device is not None else default_device())
     ok, why = qlora_status()
     if not ok:
         raise ConfigError(f"QLoRA를 여기서 실행할 수 없습니다: {why}", f"QLoRA cannot run here: {why}")

@@ -75,7 +75,7 @@ def main(argv=None) -> dict:
     set_seed(args.seed)
     folder = models.resolve(args.model)
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = llm.load_causal_lm(folder)
+    model = llm.load_causal_lm(folder, device="cpu")  # the Trainer moves it to each process's device
     train = load_instructions(n_train=args.n_train, seed=args.seed, source=args.data_source)["train"]
     train = llm.prompt_completion(train, tokenizer.eos_token)
     lr = args.learning_rate if args.learning_rate is not None else (2e-4 if args.method == "lora" else 2e-5)
