@@ -47,6 +47,23 @@ class Lesson:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def discard_if_smoke(self, path: str | Path) -> bool:
+        """Delete a saved model folder once the lesson has reloaded and used it, in the smoke profile only.
+
+        Smoke runs (tests, CI) would otherwise leave a full model (~470 MB for e5) per lesson behind; in the other
+        profiles the learner keeps what was saved. Prints what was deleted; returns whether it deleted anything.
+        """
+        import shutil
+
+        path = Path(path)
+        if self.profile != "smoke" or not path.exists():
+            return False
+        if path.resolve() == paths.output_dir().resolve() or paths.output_dir().resolve() not in path.resolve().parents:
+            raise ValueError(f"discard_if_smoke only deletes folders under the output dir, not {path}")
+        shutil.rmtree(path)
+        print(f"smoke 프로필: 저장한 모델을 지웠습니다 / smoke profile: deleted the saved model {path.name}")
+        return True
+
     def params_table(self):
         import pandas as pd
 

@@ -22,6 +22,9 @@ AVOID = {
     "치명적 망각": "재앙적 망각", "초매개변수": "하이퍼파라미터", "경사 누적": "그레이디언트 누적",
     "기울기 누적": "그레이디언트 누적", "라벨": "레이블", "수반": "함의", "데이터 증식": "데이터 증강",
     "증식 SBERT": "증강 SBERT", "디노이징 오토인코더": "잡음 제거 오토인코더", "피크 메모리": "최대 메모리",
+    "채움 토큰": "패딩 토큰", "리콜": "재현율", "오차 행렬": "혼동 행렬", "트리플렛": "삼중항",
+    "최적화기": "옵티마이저", "경사 클리핑": "그레이디언트 클리핑", "선생 모델": "교사 모델", "리랭킹": "재순위화",
+    "인스트럭션 튜닝": "지시 미세 조정", "혼란도": "퍼플렉서티", "머지": "병합",
 }
 
 # Terms whose first use in a notebook's prose must be written 한글(English).
@@ -37,6 +40,10 @@ FIRST_USE = {
     "데이터 증강": "data augmentation", "증강 SBERT": "Augmented SBERT", "비지도 학습": "unsupervised learning",
     "잡음 제거 오토인코더": "denoising auto-encoder", "양자화": "quantization", "최대 메모리": "peak memory",
     "재현성": "reproducibility", "처리량": "throughput",
+    "데이터셋": "dataset", "토크나이저": "tokenizer", "에포크": "epoch", "배치": "batch", "옵티마이저": "optimizer",
+    "스케줄러": "scheduler", "그레이디언트 클리핑": "gradient clipping", "혼동 행렬": "confusion matrix",
+    "어댑터": "adapter", "삼중항": "triplet", "교사": "teacher", "학생": "student", "재현율": "recall",
+    "매크로 F1": "macro-F1", "지시 미세 조정": "instruction tuning", "퍼플렉서티": "perplexity",
 }
 
 # Removed or unsafe APIs in code cells: regex -> why.
@@ -128,7 +135,12 @@ def lint_cells(nb: dict, stem: str) -> list[str]:
                                 "(run.say) or put it in `code` / a > quote of the source")
             prose_so_far += "\n" + "\n".join(l for l in prose.splitlines() if not l.lstrip().startswith("#"))
     for term, english in FIRST_USE.items():
-        m = re.search(re.escape(term), prose_so_far)
+        # an occurrence inside a longer glossary term ("배치" in "배치 내 부정 샘플") is that term's use
+        masked = prose_so_far
+        for longer in FIRST_USE:
+            if term in longer and longer != term:
+                masked = masked.replace(longer, "\0" * len(longer))
+        m = re.search(re.escape(term), masked)
         if m and not re.match(r"(\s?[가-힣]{1,3})?\s?\(", prose_so_far[m.end():m.end() + 8]):
             problems.append(f"glossary: first use of '{term}' must read '{term}({english})'")
     return problems

@@ -77,3 +77,21 @@ def test_tsdae_full_profile_starts_from_plain_bert():
     for dataset in ("kornli", "sick"):
         assert profiles.params("07_tsdae", "full", DATASET=dataset)["MODEL_ID"] not in models.SIMILARITY_TUNED
         assert profiles.params("07_tsdae", "reduced", DATASET=dataset)["MODEL_ID"] in models.SIMILARITY_TUNED
+
+
+def test_discard_if_smoke_deletes_only_smoke_outputs(tmp_path, monkeypatch):
+    from ftkit import lesson
+
+    monkeypatch.setenv("FTKIT_OUTPUT_DIR", str(tmp_path))
+    smoke = lesson.Lesson("01_pretraining_and_sentiment", {"PROFILE": "smoke"})
+    saved = smoke.out("saved_model")
+    (saved / "model.safetensors").write_bytes(b"x")
+    assert smoke.discard_if_smoke(saved) and not saved.exists()
+    assert not smoke.discard_if_smoke(saved)  # already gone
+    kept = lesson.Lesson("01_pretraining_and_sentiment", {"PROFILE": "reduced"}).out("saved_model")
+    assert not lesson.Lesson("01_pretraining_and_sentiment", {"PROFILE": "reduced"}).discard_if_smoke(kept)
+    assert kept.exists()
+    outside = tmp_path.parent / "elsewhere"
+    outside.mkdir(exist_ok=True)
+    with pytest.raises(ValueError):
+        smoke.discard_if_smoke(outside)
