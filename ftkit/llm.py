@@ -358,15 +358,6 @@ def save_model(model, tokenizer, folder: str | Path, terms_from: str | Path | No
     return _save_atomically(Path(folder), write)
 
 
-def ro(number_text: str) -> str:
-    """The particle after a number as Korean reads it: '으로' after 0, 3, 6 (영, 삼, 육: a final consonant other
-    than ㄹ), else '로' (일, 이, 사, 오, 칠, 팔, 구, and '%' = 퍼센트). ``ro("2.620")`` -> '으로'."""
-    text = str(number_text).rstrip()
-    if not text:
-        raise ConfigError("빈 문자열에는 조사를 붙일 수 없습니다.", "No particle for an empty string.")
-    return "으로" if text[-1] in "036" else "로"
-
-
 def folder_mb(folder: str | Path) -> float:
     """Size of the files in ``folder`` (MiB)."""
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 2**20

@@ -300,8 +300,3 @@ def test_the_wheels_terms_files_are_copied(tmp_path):
     assert [p.name for p in copied] == list(_gemma_gguf.TERMS_FILES)
     assert "Gemma" in (tmp_path / "GEMMA_TERMS.html").read_text(encoding="utf-8")
 
-
-@pytest.mark.parametrize("text, particle", [("2.620", "으로"), ("2.623", "으로"), ("2.621", "로"), ("21%", "로"),
-                                            ("10", "으로"), ("109.6", "으로"), ("148.1", "로"), ("-5%", "로")])
-def test_particle_after_a_number(text, particle):
-    assert llm.ro(text) == particle
