@@ -520,7 +520,7 @@ def doctor_report() -> dict:
 
     import torch
 
-    from ftkit import data, models, plotting
+    from ftkit import data, llm, models, plotting
 
     report = {"gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
               "offline": paths.is_offline(), "offline_models": models.available_offline(),
@@ -537,6 +537,7 @@ def doctor_report() -> dict:
             versions[pkg] = None
     report["versions"] = versions
     report["korean_font"] = str(plotting.korean_font_path())
+    report["qlora"] = llm.doctor_line()  # "QLoRA can run here: yes/no (why)" (lesson 08)
     return report
 
 
@@ -556,6 +557,7 @@ def cmd_doctor(args) -> int:
     for pkg, v in rep["versions"].items():
         print(f"  {pkg}: {v or 'NOT INSTALLED'}")
     print(f"Korean font: {rep['korean_font']}")
+    print(rep["qlora"])
     return 0
 
 

