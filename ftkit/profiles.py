@@ -158,6 +158,7 @@ class Param:
     nullable: bool = False
     positive: bool = False
     below_one: bool = False
+    items: "Param | None" = None  # for list values: what each element accepts (the list may not be empty)
 
 
 TYPE_NAMES = {bool: ("참/거짓(bool)", "a bool (True/False)"), int: ("정수(int)", "an integer (int)"),
@@ -179,8 +180,9 @@ SCHEMA: dict[str, dict[str, Param]] = {
     "05_sentence_embeddings": {"DATASET": Param((str,), choices=("kornli", "sick")),
                                "STS_DATASET": Param((str,), choices=("korsts", "stsb"))},
     "06_augmented_sbert": {"DATASET": Param((str,), choices=("korsts", "stsb")),
-                           "SAMPLING": Param((str,), choices=("bm25", "random"))},
-    "07_tsdae": {"DATASET": Param((str,), choices=("kornli", "sick")),
+                           "SAMPLERS": Param((list,), items=Param((str,), choices=("bm25", "semantic", "random")))},
+    # TSDAE trains on the unlabelled sentences of a sentence-pair set and evaluates duplicate detection on its test pairs
+    "07_tsdae": {"DATASET": Param((str,), choices=("question_pair", "mrpc")),
                  "STS_DATASET": Param((str,), choices=("korsts", "stsb")),
                  "DELETE_RATIO": Param((float,), positive=True, below_one=True)},
 }
@@ -210,14 +212,21 @@ def schema_for(notebook: str) -> dict[str, Param]:
         values = _profile_values(notebook, name)
         present = [v for v in values if v is not None]
         types = tuple(sorted({type(v) for v in present}, key=lambda t: t.__name__)) or (str,)
-        numbers = [v for v in present if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        schema[name] = Param(types, nullable=len(present) < len(values),
-                             positive=bool(numbers) and len(numbers) == len(present) and all(v > 0 for v in numbers))
+        elements = [e for v in present if isinstance(v, list) for e in v]
+        schema[name] = Param(types, nullable=len(present) < len(values), positive=_all_positive(present),
+                             items=Param(tuple(sorted({type(e) for e in elements}, key=lambda t: t.__name__)),
+                                         positive=_all_positive(elements)) if elements else None)
     for name, param in SCHEMA.get(notebook, {}).items():
         derived = schema.get(name)
         nullable = param.nullable or (derived.nullable if derived else False)
-        schema[name] = Param(param.types, param.choices, nullable, param.positive, param.below_one)
+        schema[name] = Param(param.types, param.choices, nullable, param.positive, param.below_one,
+                             param.items or (derived.items if derived else None))
     return schema
+
+
+def _all_positive(values: list[Any]) -> bool:
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return bool(numbers) and len(numbers) == len(values) and all(v > 0 for v in numbers)
 
 
 def _type_ok(value: Any, types: tuple[type, ...]) -> bool:
@@ -252,6 +261,13 @@ def _problem(notebook: str, name: str, value: Any, param: Param) -> tuple[str, s
         none = (" 또는 None", " or None") if param.nullable else ("", "")
         return (f"{name}={value!r}: {ko_t}{none[0]} 값이 필요합니다 (받은 값의 형: {type(value).__name__})",
                 f"{name}={value!r}: must be {en_t}{none[1]} (got {type(value).__name__})")
+    if isinstance(value, list) and param.items is not None:
+        if not value:
+            return (f"{name}=[]: 값이 하나 이상 있어야 합니다", f"{name}=[]: needs at least one value")
+        for i, item in enumerate(value):
+            problem = _problem(notebook, f"{name}[{i}]", item, param.items)
+            if problem:
+                return problem
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if param.positive and not value > 0:
             return (f"{name}={value!r}: 0보다 커야 합니다", f"{name}={value!r}: must be greater than 0")

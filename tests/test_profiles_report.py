@@ -135,7 +135,11 @@ def test_every_profile_value_passes_its_lessons_schema():
     ("01_pretraining_and_sentiment", {"LEARNING_RATE": -1e-4}, "0보다 커야", "must be greater than 0"),
     ("03_training_loop_nli", {"MAX_LENGTH": "long"}, "'auto'", "must be an integer (int) or 'auto'"),
     ("03_training_loop_nli", {"EXTRA_EVAL": "kornli"}, "가능한 값: 'mnli_samples', None", "Allowed: 'mnli_samples', None"),
-    ("06_augmented_sbert", {"SAMPLING": "bm26"}, "'bm25', 'random'", "Allowed: 'bm25', 'random'"),
+    ("06_augmented_sbert", {"SAMPLERS": ["bm25", "bm26"]}, "SAMPLERS[1]='bm26'", "Allowed: 'bm25', 'semantic', 'random'"),
+    ("06_augmented_sbert", {"SAMPLERS": []}, "하나 이상", "needs at least one value"),
+    ("06_augmented_sbert", {"SAMPLERS": "bm25"}, "list", "got str"),
+    ("03_training_loop_nli", {"LEARNING_RATES": [1e-4, -1]}, "0보다 커야", "LEARNING_RATES[1]=-1: must be greater than 0"),
+    ("07_tsdae", {"DATASET": "kornli"}, "'question_pair', 'mrpc'", "Allowed: 'question_pair', 'mrpc'"),
     ("07_tsdae", {"DELETE_RATIO": 1.5}, "1보다 작아야", "must be less than 1"),
 ])
 def test_bad_parameter_values_are_refused_with_what_is_allowed(stem, overrides, ko, en):
