@@ -17,9 +17,13 @@ FONT_FAMILY = "NanumGothic"
 
 def korean_font_path() -> Path:
     """Path of the bundled NanumGothic TTF."""
-    import koreanize_matplotlib
+    import importlib.util
 
-    fonts = Path(koreanize_matplotlib.__file__).parent / "fonts"
+    # Only the package's location: importing it runs its own set-up, which warns (distutils LooseVersion).
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("koreanize-matplotlib is not installed: pip install -r requirements.txt")
+    fonts = Path(spec.origin).parent / "fonts"
     candidates = sorted(fonts.glob("NanumGothic*.ttf"))
     regular = [p for p in candidates if p.stem == "NanumGothic"]
     return (regular or candidates)[0]
