@@ -154,7 +154,7 @@ def execute(notebook: Path, profile: str, out_dir: Path, extra: dict | None = No
         try:
             papermill.execute_notebook(str(notebook), str(executed), parameters={"PROFILE": profile, **(extra or {})},
                                        kernel_name="python3", progress_bar=False, log_output=False,
-                                       cwd=str(out_dir))
+                                       cwd=str(out_dir), kernel_manager_class=paths.kernel_manager_class())
         except papermill.PapermillExecutionError as e:
             status["error"] = f"cell {e.cell_index} (exec {e.exec_count}): {e.ename}: {e.evalue}"
         except Exception as e:  # kernel died, bad notebook JSON, ...
