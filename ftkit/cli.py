@@ -82,9 +82,12 @@ def find_notebooks(names: list[str], folder: Path | None = None) -> list[Path]:
 
 
 def kernel_env(profile: str, out_dir: Path) -> dict[str, str]:
-    """Environment for the notebook kernels: headless, outputs under out_dir, offline in smoke."""
-    env = {"FTKIT_HEADLESS": "1", "FTKIT_OUTPUT_DIR": str(out_dir), "TQDM_DISABLE": "1", "MPLBACKEND": "Agg",
-           "TOKENIZERS_PARALLELISM": "false"}
+    """Environment for the notebook kernels: headless, outputs under out_dir, offline in smoke.
+
+    Figures use the inline backend (not Agg), so the executed notebooks keep them as images.
+    """
+    env = {"FTKIT_HEADLESS": "1", "FTKIT_OUTPUT_DIR": str(out_dir), "TQDM_DISABLE": "1",
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "TOKENIZERS_PARALLELISM": "false"}
     if profile == "smoke":  # smoke = offline models and data by definition
         env.update(FTKIT_OFFLINE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     return env

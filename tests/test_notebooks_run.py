@@ -138,7 +138,12 @@ def test_notebook_runs_in_smoke_profile(nb, smoke_out, monkeypatch, prepared_mod
         assert any(text.startswith(lesson.SAMPLE_NOTICE) for text in shown)
     for text in result["said"]:
         assert not _numbers_agree(text, metrics), f"numbers in prose not in metrics: {text}"
-    assert (smoke_out / "notebooks" / nb.name).exists()
+    executed = json.loads((smoke_out / "notebooks" / nb.name).read_text(encoding="utf-8"))
+    outputs = [out for cell in executed["cells"] for out in cell.get("outputs", [])]
+    plain = ["".join(out.get("data", {}).get("text/plain", "")) for out in outputs]
+    assert not [t for t in plain if "PosixPath(" in t], "a cell shows a machine path instead of a figure"
+    if "plotting." in nb.read_text(encoding="utf-8"):  # figures are shown inline in the executed copy
+        assert any("image/png" in out.get("data", {}) for out in outputs), f"{nb.stem}: no figure in the output"
 
 
 def test_same_seed_gives_identical_smoke_metrics(smoke_out, tmp_path, monkeypatch):
