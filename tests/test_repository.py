@@ -47,15 +47,13 @@ def test_requirements_pin_torch_first_and_install_ftkit():
     assert lines[0] == "torch==2.13.0" and "-e ." in lines
 
 
-COLAB_ONLY = {"bitsandbytes"}  # CUDA-only: lesson 04's QLoRA on Colab's T4
-
-
 def test_colab_requirements_use_the_same_pins():
-    main, colab = _pins("requirements.txt"), _pins("requirements-colab.txt")
-    assert colab and "torch" not in colab and "numpy" not in colab  # never replace Colab's own builds
-    assert {k: main.get(k) for k in colab if k not in COLAB_ONLY} == {k: v for k, v in colab.items()
-                                                                      if k not in COLAB_ONLY}
-    assert set(colab) - set(main) == COLAB_ONLY
+    """Colab installs a subset of requirements.txt at the same versions, never its own torch or numpy builds."""
+    main = _pins("requirements.txt")
+    for name in ("requirements-colab.txt", "requirements-colab-08.txt"):
+        colab = _pins(name)
+        assert colab and "torch" not in colab and "numpy" not in colab, name
+        assert {k: main.get(k) for k in colab} == colab, name
 
 
 def test_environment_yml_installs_the_same_set():
