@@ -153,3 +153,13 @@ def test_kernels_started_by_ftkit_do_not_warn_about_unencrypted_tcp(tmp_path, ca
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     assert nb.cells[0].outputs[0]["text"] == "42\n"
     assert "without encryption" not in capfd.readouterr().err
+
+
+def test_importing_ftkit_then_peft_prints_no_bitsandbytes_warning():
+    """peft imports bitsandbytes (pinned for QLoRA); its CPU-kernel warning is noise a learner need not see."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import ftkit, peft"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "gemm_4bit_forward" not in proc.stderr + proc.stdout
