@@ -53,7 +53,7 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
         "full": dict(DATASET="kornli", STS_DATASET={"ko": "korsts", "en": "stsb"}, MODEL_ID={"ko": E5, "en": MINILM},
                      PREFIX={"ko": "query: ", "en": ""}, HARD_NEGATIVES={"ko": True, "en": False}, N_TRAIN=None,
                      N_COMPARE=None, N_EVAL=None, EPOCHS=1, BATCH_SIZE=64, MAX_LENGTH=128, LEARNING_RATE=2e-5,
-                     GENTLE_LEARNING_RATE=2e-6, GENTLE_STEPS=50, FREEZE_EMBEDDINGS=False),
+                     GENTLE_LEARNING_RATE=2e-6, GENTLE_STEPS=10, FREEZE_EMBEDDINGS=False),
     },
     "02_sentence_pairs_dynamic_padding": {
         "smoke": dict(DATASET="question_pair", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=32, N_EVAL=32,
