@@ -131,9 +131,9 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "08_llm_instruction_tuning": {
         # smoke: the real Gemma, a few steps; embeddings frozen in full fine-tuning to stay under the smoke memory cap
-        "smoke": dict(MODEL_ID=GEMMA, N_TRAIN=32, N_EVAL=6, N_GENERAL=6, MAX_STEPS=2, BATCH_SIZE=2, MAX_LENGTH=40,
+        "smoke": dict(MODEL_ID=GEMMA, N_TRAIN=16, N_EVAL=4, N_GENERAL=4, MAX_STEPS=1, BATCH_SIZE=2, MAX_LENGTH=32,
                       LORA_R=16, LORA_ALPHA=32, LORA_TARGETS="all-linear", LORA_LEARNING_RATE=2e-4,
-                      FULL_LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=True, N_SHOW=2, MAX_NEW_TOKENS=8),
+                      FULL_LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=True, N_SHOW=2, MAX_NEW_TOKENS=6),
         # reduced: real data on a CPU in well under an hour even on a shared 2-core machine (the model's 262k-word output
         # layer dominates: every evaluated token costs ~0.5 GFLOP); the CPU trial in the issue used 60 steps x 8
         "reduced": dict(MODEL_ID=GEMMA, N_TRAIN=None, N_EVAL=100, N_GENERAL=100, MAX_STEPS=24, BATCH_SIZE=8,
