@@ -191,17 +191,21 @@ def side_by_side(instructions: Sequence[str], references: Sequence[str], **answe
 
 # ---------------------------------------------------------------- precision, LoRA, SFT
 
-def train_dtype():
-    """(torch dtype, reason). Gemma-3 overflows in fp16, so: bf16 on a GPU with compute capability >= 8,
-    else fp32 (T4, CPU). (Kept local; ``ftkit.precision`` may take this over.)"""
-    import torch
+def train_dtype(model_id: str = "gemma-3"):
+    """(torch dtype, reason) from ``ftkit.precision``: Gemma-3 overflows in fp16, so bf16 on a GPU with compute
+    capability >= 8, else fp32 (T4, CPU)."""
+    from ftkit import precision
 
-    if torch.cuda.is_available():
-        major, _ = torch.cuda.get_device_capability()
-        if major >= 8:
-            return torch.bfloat16, f"GPU compute capability {major}.x >= 8: bf16"
-        return torch.float32, f"GPU compute capability {major}.x < 8 (no bf16; Gemma-3 overflows in fp16): fp32"
-    return torch.float32, "CPU: fp32"
+    capability = precision.compute_capability()
+    kind = precision.choose(model_id)
+    if capability is None:
+        why = "CPU: fp32"
+    elif kind == "bf16":
+        why = f"GPU compute capability {capability[0]}.{capability[1]} >= 8: bf16"
+    else:
+        why = (f"GPU compute capability {capability[0]}.{capability[1]} < 8 (no native bf16; Gemma-3 overflows "
+               f"in fp16): {kind}")
+    return precision.dtype(model_id), why
 
 
 def lora_config(r: int = 16, alpha: int = 32, target_modules: Iterable[str] = ALL_LINEAR, dropout: float = 0.05):

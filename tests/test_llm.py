@@ -167,6 +167,16 @@ def test_train_dtype_is_never_fp16():
         assert dtype == torch.float32
 
 
+@pytest.mark.parametrize("capability,expected", [((7, 5), torch.float32), ((8, 0), torch.bfloat16),
+                                                 ((9, 0), torch.bfloat16)])
+def test_train_dtype_follows_the_capability_not_is_bf16_supported(monkeypatch, capability, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a, **k: capability)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # a T4 says True (emulation)
+    dtype, why = llm.train_dtype()
+    assert dtype == expected and f"{capability[0]}.{capability[1]}" in why
+
+
 def test_lora_sft_lowers_the_response_loss_and_trains_only_adapters(tiny_model, tok, pairs, tmp_path):
     train = llm.prompt_completion(pairs["train"].select(range(16)), tok.eos_token)
     prompts, completions = list(train["prompt"]), list(train["completion"])
