@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import torch
 
-from ftkit import llm, models
+from ftkit import data, llm, models
 from ftkit.data import instruction
 from ftkit.errors import ConfigError, DataError, ModelNotAvailableError
 
@@ -47,17 +47,14 @@ def pairs():
 
 # ---------------------------------------------------------------- data
 
-def test_question_key_merges_spacing_punctuation_width_and_case():
-    assert instruction.question_key("12시 땡!") == instruction.question_key(" 12시  땡 ")
-    assert instruction.question_key("１２시 땡") == instruction.question_key("12시 땡")
-    assert instruction.question_key("SNS 봐?") == instruction.question_key("sns봐")
-    assert instruction.question_key("12시 땡") != instruction.question_key("1시 땡")
-    with pytest.raises(DataError):
-        instruction.question_key(None)
+def test_the_split_key_is_data_dedup_key(pairs):
+    for split in ("train", "test"):
+        assert list(pairs[split]["key"]) == [data.dedup_key(q) for q in pairs[split]["instruction"]]
+    assert not set(pairs["train"]["key"]) & set(pairs["test"]["key"])
 
 
 def _frame(rows):
-    return pd.DataFrame([{"instruction": q, "response": a, "label": 0, "key": instruction.question_key(q)}
+    return pd.DataFrame([{"instruction": q, "response": a, "label": 0, "key": data.dedup_key(q)}
                          for q, a in rows])
 
 

@@ -6,18 +6,23 @@ and lesson 08's question/answer split all use it.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from typing import Iterable, Mapping, Sequence
 
+_PUNCT_SPACE = re.compile(r"[\s\W_]+")
+
 
 def dedup_key(text) -> str:
-    """The normalised form of a text used to find duplicates: Unicode NFKC, whitespace runs collapsed
-    to one space, leading/trailing whitespace removed. Case and punctuation are kept.
+    """The normalised form of a text used to find duplicates: Unicode NFKC, case-folded, whitespace and
+    punctuation removed. A text made only of punctuation keeps it (whitespace collapsed), so ``"!!"`` and
+    ``"??"`` stay different.
 
-    ``dedup_key(" 재밌어요  ㅋㅋ")`` == ``dedup_key("재밌어요 ㅋㅋ")``; ``"‥"`` and ``".."`` are the same key.
+    ``"12시 땡!"``, ``" 12시  땡 "`` and ``"１２시 땡"`` share one key; so do ``"SNS 봐?"`` and ``"sns봐"``.
     """
-    return " ".join(unicodedata.normalize("NFKC", str(text)).split())
+    norm = unicodedata.normalize("NFKC", str(text)).casefold()
+    return _PUNCT_SPACE.sub("", norm) or " ".join(norm.split())
 
 
 def row_keys(columns: Sequence[Sequence]) -> list[tuple[str, ...]]:

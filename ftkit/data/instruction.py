@@ -2,20 +2,19 @@
 
 ``ChatbotData.csv`` repeats some questions, several of them with different answers. Splitting rows at random
 would put the same question in training and in the held-out set, and the held-out loss would then measure
-memorisation. Here every row is grouped by :func:`question_key` (the one dedup key: the normalised question
-text) and whole groups go to ``train`` or ``test``, so no held-out question is ever trained on.
+memorisation. Here every row is grouped by :func:`ftkit.data.dedup_key` of its question (the one dedup key of
+ftkit) and whole groups go to ``train`` or ``test``, so no held-out question is ever trained on.
 
 Schema of each split: ``instruction`` (the question), ``response`` (the answer), ``label`` (the file's 3-way
-topic label: 일상 / 이별(부정) / 사랑(긍정)), ``key`` (the question key).
+topic label: 일상 / 이별(부정) / 사랑(긍정)), ``key`` (``dedup_key`` of the question).
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
+from ftkit.data.dedup import dedup_key
 from ftkit.data.parse import read_table
 from ftkit.data.sampling import check_n
 from ftkit.data.specs import get_spec
@@ -24,18 +23,6 @@ from ftkit.errors import DataError
 DATASET = "chatbot"  # the registry entry whose file this reads
 INSTRUCTION_SPLIT_SEED = 20180101
 INSTRUCTION_TEST_FRACTION = 0.2
-_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def question_key(text: str) -> str:
-    """The dedup key of a question: NFKC, case-folded, without whitespace or punctuation.
-
-    ``"12시 땡!"``, ``"12시  땡"`` and ``"１２시 땡"`` share one key. Use this same function wherever chatbot
-    questions are compared (the split here, duplicate reports).
-    """
-    if not isinstance(text, str):
-        raise DataError(f"질문은 문자열이어야 합니다: {text!r}", f"A question must be a string: {text!r}")
-    return _DROP.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def read_pairs(path) -> pd.DataFrame:
@@ -52,7 +39,7 @@ def read_pairs(path) -> pd.DataFrame:
         raise DataError(f"{path}: label은 0, 1, 2여야 합니다 (예: {df['label'][bad].iloc[0]!r})",
                         f"{path}: label must be 0, 1 or 2 (found {df['label'][bad].iloc[0]!r})")
     return pd.DataFrame({"instruction": df["Q"].str.strip(), "response": df["A"].str.strip(),
-                         "label": df["label"].astype(int), "key": df["Q"].map(question_key)})
+                         "label": df["label"].astype(int), "key": df["Q"].map(dedup_key)})
 
 
 def split_by_question(frame: pd.DataFrame, test_fraction: float = INSTRUCTION_TEST_FRACTION,

@@ -14,6 +14,7 @@ from ftkit.data.sampling import check_n, indices_for
 from ftkit.data.sources import SOURCES, download_paths, local_paths, sample_paths
 from ftkit.data.specs import DatasetSpec, get_spec
 from ftkit.errors import ConfigError, DataError, MissingDataError
+from ftkit.prose import particle
 from ftkit.paths import auto_data_source
 
 SPLIT_ORDER = ("train", "validation", "test", "test_mismatched")
@@ -132,6 +133,10 @@ def _report_checksums(spec: DatasetSpec, paths: dict[str, Path]) -> None:
                                           f"{ko}\n{en}"), stacklevel=3)
 
 
+def _rows_en(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
 def _report_duplicates(spec: DatasetSpec, keys: dict[str, list], where: str) -> None:
     """Warn (ko/en, :class:`DuplicateTextWarning`) about duplicate texts and evaluation texts found in train."""
     dups, overlap = counts_by_split(keys)
@@ -139,8 +144,8 @@ def _report_duplicates(spec: DatasetSpec, keys: dict[str, list], where: str) -> 
     what_en = "texts" if spec.task == "single" else "sentence pairs"
     if dups:
         parts_ko = ", ".join(f"{s} {c['rows']:,}행(서로 다른 {what_ko} {c['texts']:,}개)" for s, c in dups.items())
-        parts_en = ", ".join(f"{s} {c['rows']:,} rows ({c['texts']:,} distinct {what_en})" for s, c in dups.items())
-        ko = (f"{spec.name}({where}): 같은 분할 안에서 앞 행과 {what_ko}가 같은 중복 행이 있습니다 - {parts_ko}. "
+        parts_en = ", ".join(f"{s} {_rows_en(c['rows'])} ({c['texts']:,} distinct {what_en})" for s, c in dups.items())
+        ko = (f"{spec.name}({where}): 같은 분할 안에서 앞 행과 {particle(what_ko, '가')} 같은 중복 행이 있습니다 - {parts_ko}. "
               "행은 그대로 둡니다(data.overlap_report로 표를 볼 수 있습니다).")
         en = (f"{spec.name} ({where}): rows repeating an earlier row's {what_en} in the same split - {parts_en}. "
               "They are kept (data.overlap_report shows the table).")
@@ -148,7 +153,7 @@ def _report_duplicates(spec: DatasetSpec, keys: dict[str, list], where: str) -> 
         warnings.warn(DuplicateTextWarning(spec.name, "duplicates", dups, f"{ko}\n{en}"), stacklevel=3)
     if overlap:
         parts_ko = ", ".join(f"{s} {c['rows']:,}행(서로 다른 {what_ko} {c['texts']:,}개)" for s, c in overlap.items())
-        parts_en = ", ".join(f"{s} {c['rows']:,} rows ({c['texts']:,} distinct {what_en})" for s, c in overlap.items())
+        parts_en = ", ".join(f"{s} {_rows_en(c['rows'])} ({c['texts']:,} distinct {what_en})" for s, c in overlap.items())
         ko = (f"{spec.name}({where}): 평가 분할의 {what_ko} 일부가 train에도 있습니다 - {parts_ko}. "
               "그 행의 점수는 외운 것을 잴 수 있습니다. 행은 그대로 둡니다.")
         en = (f"{spec.name} ({where}): some evaluation {what_en} also occur in train - {parts_en}. "

@@ -202,7 +202,7 @@ def _build() -> dict[str, DatasetSpec]:
         "https://github.com/songys/Chatbot_data (Song 2018)", "MIT",
         {"ChatbotData.csv": "287eb129695b577321c80ad397bb3c2279164d4ca577874d129fd3db5b30afe2"},
         "text = the question (Q). No official split: repeated questions (data.dedup_key) are removed first, "
-        "keeping the first (161 rows), then stratified 80/20 train/test with a fixed seed (independent of load's "
+        "keeping the first (223 rows dropped), then stratified 80/20 train/test with a fixed seed (independent of load's "
         "seed), so no test question is also in train.",
     ))
     c = "cafd2c3f54a6f4b25ac74eaa02a2e76c3ef8c977"
