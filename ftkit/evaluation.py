@@ -6,6 +6,7 @@ from typing import Sequence
 import numpy as np
 
 from ftkit.errors import DataError
+from ftkit.prose import particle
 
 
 def as_labels(values, name: str = "labels", num_labels: int | None = None) -> np.ndarray:
@@ -31,8 +32,8 @@ def as_labels(values, name: str = "labels", num_labels: int | None = None) -> np
         if outside.size:
             values_ = sorted(set(outside.tolist()))
             raise DataError(
-                f"{name}에 범위 밖 레이블 {values_[0]}이(가) 있습니다({outside.size}개, 값: {values_[:5]}). "
-                f"레이블은 0~{num_labels - 1}이어야 합니다(num_labels={num_labels}).",
+                f"{name}에 범위 밖 레이블 {particle(str(values_[0]), '가')} 있습니다({outside.size}개, 값: {values_[:5]}). "
+                f"레이블은 0 이상 {num_labels - 1} 이하여야 합니다(num_labels={num_labels}).",
                 f"{name} holds label {values_[0]} outside range({num_labels}) ({outside.size} of them, values "
                 f"{values_[:5]}); labels must be 0..{num_labels - 1} (num_labels={num_labels}).",
             )

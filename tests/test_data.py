@@ -504,6 +504,9 @@ def test_choose_max_length_rounds_the_percentile_up_to_a_multiple():
     assert data.choose_max_length(lengths, 50, 1) == 51  # 50.5 -> 51
     with pytest.raises(ValueError):
         data.choose_max_length(lengths, 99, 0)
+    for bad in (0, 150, -5, "99", True):
+        with pytest.raises(ConfigError, match="percentile"):
+            data.choose_max_length(lengths, bad)
 
 
 def test_length_percentiles():

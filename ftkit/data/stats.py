@@ -7,6 +7,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ftkit.prose import particle
+
 
 def token_lengths(dataset, tokenizer, columns: str | Sequence[str], batch_size: int = 1000) -> np.ndarray:
     """Tokenised length (with special tokens, no truncation) of every row, as an int array.
@@ -49,6 +51,12 @@ def choose_max_length(lengths, percentile: float = 99, multiple: int = 8, limit:
     """
     if multiple < 1:
         raise ValueError(f"multiple must be >= 1, got {multiple}")
+    if isinstance(percentile, bool) or not isinstance(percentile, (int, float, np.integer, np.floating)) \
+            or not 0 < percentile <= 100:
+        from ftkit.errors import ConfigError
+
+        raise ConfigError(f"percentile은 0보다 크고 100 이하인 수여야 합니다(받은 값: {percentile!r}). 예: 95, 99",
+                          f"percentile must be a number in (0, 100] (got {percentile!r}); e.g. 95 or 99.")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
         from ftkit.errors import ConfigError
 
@@ -57,7 +65,7 @@ def choose_max_length(lengths, percentile: float = 99, multiple: int = 8, limit:
     value = length_percentiles(lengths, (percentile,))[percentile]
     chosen = int(math.ceil(value / multiple) * multiple)
     if limit is not None and chosen > limit:
-        print(f"[ftkit] {percentile}번째 백분위수 길이 {chosen:,}이(가) 모델의 최대 길이 {int(limit):,}보다 길어 "
+        print(f"[ftkit] {percentile}번째 백분위수 길이 {particle(format(chosen, ','), '가')} 모델의 최대 길이 {int(limit):,}보다 길어 "
               f"최대 길이에 맞춥니다: max_length = {int(limit):,} / The {percentile}th-percentile length {chosen:,} "
               f"exceeds the model's limit {int(limit):,}: max_length = {int(limit):,}.")
         return int(limit)
