@@ -434,8 +434,17 @@ def cmd_run(args) -> int:
     out_dir = prepare_out(out_dir.expanduser().resolve())
     run_id = new_run_id()
     with RunLock(out_dir, run_id):  # before the heavy imports (papermill, torch)
-        os.environ.update({**kernel_env(profile, out_dir), RUN_ID_ENV: run_id})
-        return _run_locked(notebooks, profile, out_dir, extra, run_id)
+        env = {**kernel_env(profile, out_dir), RUN_ID_ENV: run_id}
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)  # the kernels inherit it
+        try:
+            return _run_locked(notebooks, profile, out_dir, extra, run_id)
+        finally:  # called in-process (tests, a notebook), the caller's environment is left as it was
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def _run_locked(notebooks: list[Path], profile: str, out_dir: Path, extra: dict, run_id: str) -> int:

@@ -205,7 +205,11 @@ def test_failing_notebook_is_named_with_its_cell(tmp_path, capsys, monkeypatch):
     folder.mkdir()
     nbformat.write(nb, folder / f"{course.LESSONS[0][0]}.ipynb")
     monkeypatch.setattr(cli, "NOTEBOOK_DIR", folder)
+    monkeypatch.delenv(cli.RUN_ID_ENV, raising=False)
+    monkeypatch.setenv("FTKIT_PROFILE", "mine")
     assert cli.main(["run", "01", "--out", str(tmp_path / "out")]) == 1
+    # an in-process run leaves the caller's environment as it was (later notebooks must not inherit its run id)
+    assert cli.RUN_ID_ENV not in os.environ and os.environ["FTKIT_PROFILE"] == "mine"
     captured = capsys.readouterr()
     assert "FAILED" in captured.err and course.LESSONS[0][0] in captured.err and "cell 2" in captured.err
     assert "ValueError: boom" in captured.err
