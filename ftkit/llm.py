@@ -203,8 +203,8 @@ def train_dtype(model_id: str = "gemma-3"):
     elif kind == "bf16":
         why = f"GPU compute capability {capability[0]}.{capability[1]} >= 8: bf16"
     else:
-        why = (f"GPU compute capability {capability[0]}.{capability[1]} < 8 (no native bf16; Gemma-3 overflows "
-               f"in fp16): {kind}")
+        overflow = "; the model overflows in fp16" if precision.overflows_in_fp16(model_id) else ""
+        why = f"GPU compute capability {capability[0]}.{capability[1]} < 8 (no native bf16{overflow}): {kind}"
     return precision.dtype(model_id), why
 
 
