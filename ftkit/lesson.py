@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,17 @@ def quiet() -> None:
     transformers.utils.logging.disable_progress_bar()
     datasets.utils.logging.set_verbosity_error()
     datasets.disable_progress_bars()
+
+
+# Deprecations inside the libraries that a learner cannot act on: transformers 5.x renamed
+# ``is_gradient_checkpointing``, and peft 0.21 and Trainer still read the old name (a FutureWarning per model).
+LIBRARY_DEPRECATIONS = (r"`is_gradient_checkpointing` is deprecated",)
+
+
+def hide_library_deprecations() -> None:
+    """Hide :data:`LIBRARY_DEPRECATIONS` (interactive and headless); every other warning still shows."""
+    for message in LIBRARY_DEPRECATIONS:
+        warnings.filterwarnings("ignore", message=message, category=FutureWarning)
 
 
 @dataclass
@@ -135,6 +147,7 @@ def start(notebook: str, profile: str = "auto", **overrides: Any) -> Lesson:
 
     if paths.is_headless():
         quiet()
+    hide_library_deprecations()
     setup_korean_font()
     run = Lesson(notebook, values, data_source=source)
     seed_everything(run.seed)

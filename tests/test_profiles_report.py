@@ -228,3 +228,24 @@ def test_real_data_profiles_refuse_the_bundled_samples(profile, monkeypatch, tmp
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     assert lesson.check_data_for(profile) == "download"
 
+
+
+def test_start_hides_only_the_library_deprecation_a_learner_cannot_fix(monkeypatch, tmp_path):
+    import warnings
+
+    from transformers import BertConfig, BertModel
+
+    model = BertModel(BertConfig(vocab_size=16, hidden_size=8, num_hidden_layers=1, num_attention_heads=1,
+                                 intermediate_size=8))
+    with warnings.catch_warnings(record=True) as before:
+        warnings.simplefilter("always")
+        model.is_gradient_checkpointing  # what peft and Trainer read
+    assert any("is_gradient_checkpointing" in str(w.message) for w in before), "the library no longer warns"
+    monkeypatch.setenv("FTKIT_OUTPUT_DIR", str(tmp_path))
+    with warnings.catch_warnings(record=True) as after:
+        warnings.simplefilter("always")
+        lesson.start("01_pretraining_and_sentiment", "smoke")
+        model.is_gradient_checkpointing
+        warnings.warn("a warning the learner should see", FutureWarning)
+    assert [str(w.message) for w in after if issubclass(w.category, FutureWarning)] == [
+        "a warning the learner should see"]
