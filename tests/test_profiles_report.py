@@ -229,7 +229,6 @@ def test_real_data_profiles_refuse_the_bundled_samples(profile, monkeypatch, tmp
     assert lesson.check_data_for(profile) == "download"
 
 
-
 def test_start_hides_only_the_library_deprecation_a_learner_cannot_fix(monkeypatch, tmp_path):
     import warnings
 
