@@ -429,7 +429,7 @@ def cmd_run(args) -> int:
         profiles.params(nb.stem, profile, **extra)
     from ftkit import lesson  # light: no torch
 
-    lesson.check_data_for(profile)  # reduced/full on the bundled samples: refused before anything is written
+    lesson.check_data_for(profile)  # cpu/t4/full on the bundled samples: refused before anything is written
     out_dir = Path(args.out or paths.cache_dir() / "runs" / f"{profile}-{time.strftime('%Y%m%d-%H%M%S')}")
     out_dir = prepare_out(out_dir.expanduser().resolve())
     run_id = new_run_id()
@@ -581,7 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Execute lesson notebooks headlessly (papermill) and summarise their results.",
         epilog="profiles:\n" + "\n".join(f"  {name:8s} {text}" for name, text in profiles.PROFILE_HELP.items())
-        + "\n  auto     reduced with a CUDA GPU, else smoke\n\n"
+        + "\n  auto     t4 with a CUDA GPU, else cpu where the real data is reachable, else smoke\n\n"
         "output (--out DIR, default <FTKIT_CACHE_DIR or ~/.cache/ftkit>/runs/<profile>-<time>):\n"
         "  DIR/summary.md, DIR/summary.csv   one row per notebook, updated as the run goes\n"
         "  DIR/results/<notebook>.json       metrics, tables, prose, run_id, data_source\n"
@@ -592,7 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  python -m ftkit run 03 -p DATASET=sick --out /tmp/ftkit-sick")
     run.add_argument("notebooks", nargs="*", help="stems or lesson numbers (default: all)")
     run.add_argument("--profile", default="smoke",
-                     help="smoke | reduced | full | auto (default: smoke; see 'profiles' below)")
+                     help="smoke | cpu | t4 | full | auto (default: smoke; see 'profiles' below)")
     run.add_argument("--out", help="output folder (default: <ftkit cache dir>/runs/<profile>-<time>)")
     run.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                      help="override a notebook parameter, checked against the lesson's allowed values before "

@@ -17,14 +17,14 @@ from ftkit import paths, profiles, report
 from ftkit.errors import MissingDataError
 
 SAMPLE_NOTICE = ("> ⚠️ 번들 샘플(작은 예시 데이터)로 실행한 결과입니다. 아래 숫자는 실제 데이터의 결과가 아닙니다.\n\n")
-REAL_DATA_PROFILES = ("reduced", "full")
+REAL_DATA_PROFILES = ("cpu", "t4", "full")
 
 
 data_source = paths.auto_data_source  # local | download | sample (one rule, in ftkit.paths)
 
 
 def check_data_for(profile: str) -> str:
-    """The data source for ``profile``; ``reduced``/``full`` refuse the bundled samples (MissingDataError)."""
+    """The data source for ``profile``; ``cpu``/``t4``/``full`` refuse the bundled samples (MissingDataError)."""
     source = data_source()
     if source == "sample" and profile in REAL_DATA_PROFILES:
         raise MissingDataError(
@@ -136,10 +136,10 @@ class Lesson:
 def start(notebook: str, profile: str = "auto", **overrides: Any) -> Lesson:
     """Resolve parameters for the profile, seed everything, set up fonts; quiet when headless.
 
-    ``reduced`` and ``full`` stop with MissingDataError where only the bundled samples are available
+    ``cpu``, ``t4`` and ``full`` stop with MissingDataError where only the bundled samples are available
     (offline without ``FTKIT_DATA_DIR``); ``smoke`` runs on them and the results say ``data_source: sample``.
     """
-    values = profiles.params(notebook, profile, **overrides)
+    values = profiles.params(notebook, profile, announce=True, **overrides)
     source = check_data_for(values["PROFILE"])
 
     from ftkit.plotting import setup_korean_font

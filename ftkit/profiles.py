@@ -1,8 +1,13 @@
-"""Run profiles: one plain mapping of notebook parameters per notebook and profile.
+"""Run profiles: one plain mapping of notebook parameters per notebook and profile, named for where it runs.
 
-- ``smoke``: CPU, offline, tiny counts (tests and CI; a laptop learner without a GPU).
-- ``reduced``: real data subsets and the offline-capable real models (the GPU-runner profile; slow on CPU).
-- ``full``: the seed tutorials' scale (GPU, online models such as ``klue/bert-base``).
+- ``smoke``: tests and CI only: CPU, offline, tiny counts (TOY numbers that only show a lesson runs).
+- ``cpu``: a learner without a GPU: real data, each lesson within about 15 minutes on 2 CPU cores (warm cache).
+- ``t4``: the Colab default: each lesson within about 15 minutes and 14 GB on a T4, word embeddings trained, mixed
+  precision per :mod:`ftkit.precision`, data at the seed tutorials' scale where the data exists.
+- ``full``: the seed tutorials' scale on a bigger GPU (online models such as ``klue/bert-base``).
+
+``python -m ftkit plan`` estimates what each profile costs on a device before anything runs (:mod:`ftkit.plan`).
+The old name ``reduced`` (split into ``cpu`` and ``t4``) is refused with a message naming the new ones.
 
 A value given as ``{"ko": ..., "en": ...}`` is picked by the language of the notebook's ``DATASET``.
 
@@ -19,23 +24,31 @@ from typing import Any
 
 from ftkit.errors import ConfigError
 
-PROFILES = ("smoke", "reduced", "full")
+PROFILES = ("smoke", "cpu", "t4", "full")
+RENAMED = {"reduced": ("cpu", "t4")}  # old profile names -> the profiles that replaced them
 PROFILE_HELP = {
-    "smoke": "CPU, offline, tiny samples: checks that a lesson runs (toy numbers, minutes on a laptop)",
-    "reduced": "real data subsets and offline-capable models: the GPU-runner profile (needs the real data)",
-    "full": "the seed tutorials' scale: GPU, online models, all real data (needs the real data)",
+    "smoke": "tests and CI only: CPU, offline, tiny samples (TOY numbers: checks that a lesson runs)",
+    "cpu": "no GPU: real data, each lesson about 15 min or less on 2 CPU cores (needs the real data)",
+    "t4": "the Colab default: a T4 GPU, each lesson about 15 min or less and 14 GB, data at the tutorials' scale",
+    "full": "the seed tutorials' scale: a bigger GPU, online models, all real data (needs the real data)",
 }
+GPU_PROFILES = ("t4", "full")
 
 E5 = "intfloat/multilingual-e5-small"
 GEMMA = "google/gemma-3-270m"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
+# cpu sizes: planned with `python -m ftkit plan --profile cpu` and measured on 2 cores (see each lesson's comment).
+# t4 sizes: planned for a T4 at a third of its fp16 peak (fp32 for Gemma-3, which overflows in fp16).
 NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
     "01_pretraining_and_sentiment": {
         "smoke": dict(DATASET="nsmc", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=256, N_EVAL=160,
                       EPOCHS=2, BATCH_SIZE=16, MAX_LENGTH=48, LEARNING_RATE=1e-4, FREEZE_EMBEDDINGS=True),
-        "reduced": dict(DATASET="nsmc", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=4000, N_EVAL=1000,
-                        EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH=64, LEARNING_RATE=1e-4, FREEZE_EMBEDDINGS=True),
+        "cpu": dict(DATASET="nsmc", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=2000, N_EVAL=1000,
+                    EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH=64, LEARNING_RATE=1e-4, FREEZE_EMBEDDINGS=True),
+        # all 150,000 NSMC reviews (IMDb: 25,000), the whole test set
+        "t4": dict(DATASET="nsmc", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=None, N_EVAL=None,
+                   EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH=128, LEARNING_RATE=3e-5, FREEZE_EMBEDDINGS=False),
         "full": dict(DATASET="nsmc", MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},
                      N_TRAIN=None, N_EVAL=None, EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH=128,
                      LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=False),
@@ -45,21 +58,31 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
                       PREFIX={"ko": "query: ", "en": ""}, HARD_NEGATIVES={"ko": True, "en": False}, N_TRAIN=32,
                       N_COMPARE=32, N_EVAL=64, EPOCHS=1, BATCH_SIZE=16, MAX_LENGTH=32, LEARNING_RATE=5e-5,
                       GENTLE_LEARNING_RATE=5e-6, GENTLE_STEPS=1, FREEZE_EMBEDDINGS=True),
-        "reduced": dict(DATASET="kornli", STS_DATASET={"ko": "korsts", "en": "stsb"},
-                        MODEL_ID={"ko": E5, "en": MINILM}, PREFIX={"ko": "query: ", "en": ""},
-                        HARD_NEGATIVES={"ko": True, "en": False}, N_TRAIN=2500, N_COMPARE=1200, N_EVAL=None, EPOCHS=1,
-                        BATCH_SIZE=32, MAX_LENGTH=64, LEARNING_RATE=5e-5, GENTLE_LEARNING_RATE=5e-6,
-                        GENTLE_STEPS=20, FREEZE_EMBEDDINGS=True),
-        "full": dict(DATASET="kornli", STS_DATASET={"ko": "korsts", "en": "stsb"}, MODEL_ID={"ko": E5, "en": MINILM},
-                     PREFIX={"ko": "query: ", "en": ""}, HARD_NEGATIVES={"ko": True, "en": False}, N_TRAIN=None,
-                     N_COMPARE=None, N_EVAL=None, EPOCHS=1, BATCH_SIZE=64, MAX_LENGTH=128, LEARNING_RATE=2e-5,
-                     GENTLE_LEARNING_RATE=2e-6, GENTLE_STEPS=10, FREEZE_EMBEDDINGS=False),
+        "cpu": dict(DATASET="kornli", STS_DATASET={"ko": "korsts", "en": "stsb"},
+                    MODEL_ID={"ko": E5, "en": MINILM}, PREFIX={"ko": "query: ", "en": ""},
+                    HARD_NEGATIVES={"ko": True, "en": False}, N_TRAIN=640, N_COMPARE=400, N_EVAL=None, EPOCHS=1,
+                    BATCH_SIZE=32, MAX_LENGTH=64, LEARNING_RATE=5e-5, GENTLE_LEARNING_RATE=5e-6,
+                    GENTLE_STEPS=8, FREEZE_EMBEDDINGS=True),
+        # KorNLI's machine-translated training pairs when online (kornli_mt), 50,000 triplets like the seed's MNLI
+        "t4": dict(DATASET="kornli_mt", STS_DATASET={"ko": "korsts", "en": "stsb"},
+                   MODEL_ID={"ko": E5, "en": MINILM}, PREFIX={"ko": "query: ", "en": ""},
+                   HARD_NEGATIVES={"ko": True, "en": False}, N_TRAIN=50000, N_COMPARE=20000, N_EVAL=None, EPOCHS=1,
+                   BATCH_SIZE=64, MAX_LENGTH=128, LEARNING_RATE=2e-5, GENTLE_LEARNING_RATE=2e-6,
+                   GENTLE_STEPS=50, FREEZE_EMBEDDINGS=False),
+        "full": dict(DATASET="kornli_mt", STS_DATASET={"ko": "korsts", "en": "stsb"},
+                     MODEL_ID={"ko": E5, "en": MINILM}, PREFIX={"ko": "query: ", "en": ""},
+                     HARD_NEGATIVES={"ko": True, "en": False}, N_TRAIN=None, N_COMPARE=None, N_EVAL=None, EPOCHS=1,
+                     BATCH_SIZE=64, MAX_LENGTH=128, LEARNING_RATE=2e-5, GENTLE_LEARNING_RATE=2e-6,
+                     GENTLE_STEPS=100, FREEZE_EMBEDDINGS=False),
     },
     "02_sentence_pairs_dynamic_padding": {
         "smoke": dict(DATASET="question_pair", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=32, N_EVAL=32,
                       EPOCHS=1, BATCH_SIZE=16, MAX_LENGTH=64, LEARNING_RATE=1e-4, FREEZE_EMBEDDINGS=True),
-        "reduced": dict(DATASET="question_pair", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=2000, N_EVAL=None,
-                        EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH=128, LEARNING_RATE=1e-4, FREEZE_EMBEDDINGS=True),
+        # fixed and dynamic padding each train the same 600 pairs (the earlier 2,000-pair run took 1,814 s)
+        "cpu": dict(DATASET="question_pair", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=600, N_EVAL=None,
+                    EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH=128, LEARNING_RATE=1e-4, FREEZE_EMBEDDINGS=True),
+        "t4": dict(DATASET="question_pair", MODEL_ID={"ko": E5, "en": MINILM}, N_TRAIN=None, N_EVAL=None,
+                   EPOCHS=3, BATCH_SIZE=32, MAX_LENGTH=128, LEARNING_RATE=3e-5, FREEZE_EMBEDDINGS=False),
         "full": dict(DATASET="question_pair", MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},
                      N_TRAIN=None, N_EVAL=None, EPOCHS=3, BATCH_SIZE=32, MAX_LENGTH=128, LEARNING_RATE=2e-5,
                      FREEZE_EMBEDDINGS=False),
@@ -67,18 +90,24 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
     "06_augmented_sbert": {
         "smoke": dict(DATASET="korsts", MODEL_ID={"ko": E5, "en": MINILM}, STUDENT_ID={"ko": E5, "en": MINILM},
                       STUDENT_LAYERS=3, PREFIX={"ko": "query: ", "en": ""}, N_GOLD=16, N_EVAL=24, N_SILVER=16,
-                      SAMPLERS=["bm25", "semantic"], TOP_K=2, MAX_LENGTH=32, BATCH_SIZE=16,  # random: reduced/full
+                      SAMPLERS=["bm25", "semantic"], TOP_K=2, MAX_LENGTH=32, BATCH_SIZE=16,  # random: cpu and up
                       TEACHER_EPOCHS=1, TEACHER_LR=5e-5, HEAD_LR=1e-3, STUDENT_EPOCHS=1, STUDENT_LR=2e-5,
                       FREEZE_EMBEDDINGS=True),
-        "reduced": dict(DATASET="korsts", MODEL_ID={"ko": E5, "en": MINILM}, STUDENT_ID={"ko": E5, "en": MINILM},
-                        STUDENT_LAYERS=3, PREFIX={"ko": "query: ", "en": ""}, N_GOLD=1000, N_EVAL=None,
-                        N_SILVER=2000, SAMPLERS=["bm25", "semantic", "random"], TOP_K=3, MAX_LENGTH=64,
-                        BATCH_SIZE=16, TEACHER_EPOCHS=2, TEACHER_LR=5e-5, HEAD_LR=1e-3, STUDENT_EPOCHS=1,
-                        STUDENT_LR=2e-5, FREEZE_EMBEDDINGS=True),
+        # the former reduced profile (1,000 gold, 2,000 silver) took 747 s on 2 cores
+        "cpu": dict(DATASET="korsts", MODEL_ID={"ko": E5, "en": MINILM}, STUDENT_ID={"ko": E5, "en": MINILM},
+                    STUDENT_LAYERS=3, PREFIX={"ko": "query: ", "en": ""}, N_GOLD=800, N_EVAL=None,
+                    N_SILVER=1200, SAMPLERS=["bm25", "semantic", "random"], TOP_K=3, MAX_LENGTH=64,
+                    BATCH_SIZE=16, TEACHER_EPOCHS=2, TEACHER_LR=5e-5, HEAD_LR=1e-3, STUDENT_EPOCHS=1,
+                    STUDENT_LR=2e-5, FREEZE_EMBEDDINGS=True),
+        "t4": dict(DATASET="korsts", MODEL_ID={"ko": E5, "en": MINILM}, STUDENT_ID={"ko": E5, "en": MINILM},
+                   STUDENT_LAYERS=3, PREFIX={"ko": "query: ", "en": ""}, N_GOLD=None, N_EVAL=None,
+                   N_SILVER=10000, SAMPLERS=["bm25", "semantic", "random"], TOP_K=5, MAX_LENGTH=128,
+                   BATCH_SIZE=32, TEACHER_EPOCHS=2, TEACHER_LR=5e-5, HEAD_LR=1e-3, STUDENT_EPOCHS=2,
+                   STUDENT_LR=2e-5, FREEZE_EMBEDDINGS=False),
         "full": dict(DATASET="korsts", MODEL_ID={"ko": E5, "en": MINILM}, STUDENT_ID={"ko": E5, "en": MINILM},
-                     STUDENT_LAYERS=3, PREFIX={"ko": "query: ", "en": ""}, N_GOLD=2000, N_EVAL=None,
-                     N_SILVER=10000, SAMPLERS=["bm25", "semantic", "random"], TOP_K=5, MAX_LENGTH=128,
-                     BATCH_SIZE=32, TEACHER_EPOCHS=2, TEACHER_LR=5e-5, HEAD_LR=1e-3, STUDENT_EPOCHS=2,
+                     STUDENT_LAYERS=3, PREFIX={"ko": "query: ", "en": ""}, N_GOLD=None, N_EVAL=None,
+                     N_SILVER=20000, SAMPLERS=["bm25", "semantic", "random"], TOP_K=5, MAX_LENGTH=128,
+                     BATCH_SIZE=32, TEACHER_EPOCHS=3, TEACHER_LR=5e-5, HEAD_LR=1e-3, STUDENT_EPOCHS=2,
                      STUDENT_LR=2e-5, FREEZE_EMBEDDINGS=False),
     },
     "07_tsdae": {
@@ -89,15 +118,21 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
                       FALLBACK_MODEL_ID={"ko": E5, "en": MINILM}, PREFIX="auto", N_SENTENCES=64, N_EVAL=64,
                       DELETE_RATIO=0.6, MAX_STEPS=2, BATCH_SIZE=4, MAX_LENGTH=24, LEARNING_RATE=3e-5,
                       FREEZE_EMBEDDINGS=True),
-        "reduced": dict(DATASET="question_pair", STS_DATASET={"ko": "korsts", "en": "stsb"},
-                        MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},
-                        FALLBACK_MODEL_ID={"ko": E5, "en": MINILM}, PREFIX="auto", N_SENTENCES=None, N_EVAL=None,
-                        DELETE_RATIO=0.6, MAX_STEPS=200, BATCH_SIZE=8, MAX_LENGTH=32, LEARNING_RATE=3e-5,
-                        FREEZE_EMBEDDINGS=True),
+        # measured on 2 cores with these values (the former reduced profile): 287 s
+        "cpu": dict(DATASET="question_pair", STS_DATASET={"ko": "korsts", "en": "stsb"},
+                    MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},
+                    FALLBACK_MODEL_ID={"ko": E5, "en": MINILM}, PREFIX="auto", N_SENTENCES=None, N_EVAL=None,
+                    DELETE_RATIO=0.6, MAX_STEPS=200, BATCH_SIZE=8, MAX_LENGTH=32, LEARNING_RATE=3e-5,
+                    FREEZE_EMBEDDINGS=True),
+        "t4": dict(DATASET="question_pair", STS_DATASET={"ko": "korsts", "en": "stsb"},
+                   MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},
+                   FALLBACK_MODEL_ID={"ko": E5, "en": MINILM}, PREFIX="auto", N_SENTENCES=None, N_EVAL=None,
+                   DELETE_RATIO=0.6, MAX_STEPS=2000, BATCH_SIZE=8, MAX_LENGTH=64, LEARNING_RATE=3e-5,
+                   FREEZE_EMBEDDINGS=False),
         "full": dict(DATASET="question_pair", STS_DATASET={"ko": "korsts", "en": "stsb"},
                      MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},  # the paper starts from plain BERT
                      FALLBACK_MODEL_ID={"ko": E5, "en": MINILM}, PREFIX="auto", N_SENTENCES=None, N_EVAL=None,
-                     DELETE_RATIO=0.6, MAX_STEPS=2000, BATCH_SIZE=8, MAX_LENGTH=64, LEARNING_RATE=3e-5,
+                     DELETE_RATIO=0.6, MAX_STEPS=4000, BATCH_SIZE=8, MAX_LENGTH=64, LEARNING_RATE=3e-5,
                      FREEZE_EMBEDDINGS=False),
     },
     "03_training_loop_nli": {
@@ -105,27 +140,38 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
                       EXTRA_EVAL={"ko": None, "en": "mnli_samples"}, N_TRAIN=48, N_VALID=16, N_EVAL=32, EPOCHS=2,
                       BATCH_SIZE=16, MAX_LENGTH="auto", LEARNING_RATES=[1e-4], HEAD_LEARNING_RATE=1e-3,
                       SCRATCH_LEARNING_RATES=[1e-3], WARMUP_RATIO=0.1, EVAL_EVERY=2, FREEZE_EMBEDDINGS=True),
-        # KorNLI's XNLI part: 2,490 pairs to train on (490 carved out for validation), the 5,010-pair test set whole.
-        # Measured on CPU, seed 42: 2 epochs (126 steps) gave 0.509-0.510 on the test set, too few steps. 4 epochs
-        # (2026-12-03, 4,371 s on 2 cores): 5e-5 chosen on validation (0.545; 1.5e-4 diverged to 0.369), test 0.593;
-        # scratch 0.333 at both its rates (one class predicted), head-only 0.367. On a GPU this profile takes minutes.
-        "reduced": dict(DATASET="kornli", MODEL_ID={"ko": E5, "en": MINILM},
-                        EXTRA_EVAL={"ko": None, "en": "mnli_samples"}, N_TRAIN=None, N_VALID=490, N_EVAL=None,
-                        EPOCHS=4, BATCH_SIZE=32, MAX_LENGTH="auto", LEARNING_RATES=[5e-5, 1.5e-4],
-                        HEAD_LEARNING_RATE=1e-3, SCRATCH_LEARNING_RATES=[1e-4, 5e-4], WARMUP_RATIO=0.1,
-                        EVAL_EVERY=42, FREEZE_EMBEDDINGS=True),
-        "full": dict(DATASET="kornli", MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},
+        # KorNLI's XNLI part. The 4-epoch run on all 2,000 training pairs (2 rates each for the pretrained and the
+        # scratch model, 5,010 test pairs) took 4,371 s on 2 cores (2026-12-03): 5e-5 chosen (1.5e-4 diverged),
+        # test 0.593, scratch 0.333, head-only 0.367. cpu keeps one rate each (5e-5 pretrained, 1e-4 scratch),
+        # 900 training pairs (300 more for validation), 2 epochs, 1,000 test pairs: a weaker model, well inside 15 min.
+        "cpu": dict(DATASET="kornli", MODEL_ID={"ko": E5, "en": MINILM},
+                    EXTRA_EVAL={"ko": None, "en": "mnli_samples"}, N_TRAIN=1200, N_VALID=300, N_EVAL=1000,
+                    EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH="auto", LEARNING_RATES=[5e-5],
+                    HEAD_LEARNING_RATE=1e-3, SCRATCH_LEARNING_RATES=[1e-4], WARMUP_RATIO=0.1,
+                    EVAL_EVERY=15, FREEZE_EMBEDDINGS=True),
+        # kornli_mt: 100,000 of KorNLI's 942,000 machine-translated training pairs when online (else the XNLI dev)
+        "t4": dict(DATASET="kornli_mt", MODEL_ID={"ko": E5, "en": MINILM},
+                   EXTRA_EVAL={"ko": None, "en": "mnli_samples"}, N_TRAIN=100000, N_VALID=490, N_EVAL=None,
+                   EPOCHS=2, BATCH_SIZE=32, MAX_LENGTH="auto", LEARNING_RATES=[3e-5, 1e-4],
+                   HEAD_LEARNING_RATE=1e-3, SCRATCH_LEARNING_RATES=[1e-4, 5e-4], WARMUP_RATIO=0.1,
+                   EVAL_EVERY=500, FREEZE_EMBEDDINGS=False),
+        "full": dict(DATASET="kornli_mt", MODEL_ID={"ko": "klue/bert-base", "en": "bert-base-uncased"},
                      EXTRA_EVAL={"ko": None, "en": "mnli_samples"}, N_TRAIN=None, N_VALID=490, N_EVAL=None, EPOCHS=3,
                      BATCH_SIZE=32, MAX_LENGTH="auto", LEARNING_RATES=[2e-5, 5e-5], HEAD_LEARNING_RATE=1e-3,
-                     SCRATCH_LEARNING_RATES=[1e-4, 5e-4], WARMUP_RATIO=0.1, EVAL_EVERY=25, FREEZE_EMBEDDINGS=False),
+                     SCRATCH_LEARNING_RATES=[1e-4, 5e-4], WARMUP_RATIO=0.1, EVAL_EVERY=2000, FREEZE_EMBEDDINGS=False),
     },
     "04_full_freeze_lora": {
         "smoke": dict(DATASET="emotion", MODEL_ID=E5, N_TRAIN=32, N_EVAL=32, EPOCHS=1, BATCH_SIZE=16, MAX_LENGTH=64,
                       LEARNING_RATE=1e-4, HEAD_LEARNING_RATE=1e-3, LORA_LEARNING_RATE=1e-3, LORA_R=8, TOP_K=2,
                       FREEZE_EMBEDDINGS="auto", GROUP_BY_LENGTH=True),
-        "reduced": dict(DATASET="emotion", MODEL_ID=E5, N_TRAIN=2000, N_EVAL=1000, EPOCHS=2, BATCH_SIZE=32,
-                        MAX_LENGTH=128, LEARNING_RATE=2e-5, HEAD_LEARNING_RATE=1e-3, LORA_LEARNING_RATE=1e-3,
-                        LORA_R=8, TOP_K=2, FREEZE_EMBEDDINGS="auto", GROUP_BY_LENGTH=True),
+        # seven methods train in turn; 2,000 rows x 2 epochs took 1,566-1,854 s on 2 cores
+        "cpu": dict(DATASET="emotion", MODEL_ID=E5, N_TRAIN=800, N_EVAL=500, EPOCHS=2, BATCH_SIZE=32,
+                    MAX_LENGTH=128, LEARNING_RATE=2e-5, HEAD_LEARNING_RATE=1e-3, LORA_LEARNING_RATE=1e-3,
+                    LORA_R=8, TOP_K=2, FREEZE_EMBEDDINGS="auto", GROUP_BY_LENGTH=True),
+        # all of KOTE's validation file (5,000 rows) to train on, the whole test file
+        "t4": dict(DATASET="emotion", MODEL_ID=E5, N_TRAIN=None, N_EVAL=None, EPOCHS=3, BATCH_SIZE=32,
+                   MAX_LENGTH=128, LEARNING_RATE=2e-5, HEAD_LEARNING_RATE=1e-3, LORA_LEARNING_RATE=1e-3,
+                   LORA_R=8, TOP_K=2, FREEZE_EMBEDDINGS=False, GROUP_BY_LENGTH=True),
         "full": dict(DATASET="emotion", MODEL_ID="klue/bert-base", N_TRAIN=None, N_EVAL=None, EPOCHS=3,
                      BATCH_SIZE=32, MAX_LENGTH=128, LEARNING_RATE=2e-5, HEAD_LEARNING_RATE=1e-3,
                      LORA_LEARNING_RATE=3e-4, LORA_R=8, TOP_K=2, FREEZE_EMBEDDINGS=False, GROUP_BY_LENGTH=True),
@@ -135,11 +181,15 @@ NOTEBOOKS: dict[str, dict[str, dict[str, Any]]] = {
         "smoke": dict(MODEL_ID=GEMMA, N_TRAIN=16, N_EVAL=4, N_GENERAL=4, MAX_STEPS=1, BATCH_SIZE=2, MAX_LENGTH=32,
                       LORA_R=16, LORA_ALPHA=32, LORA_TARGETS="all-linear", LORA_LEARNING_RATE=2e-4,
                       FULL_LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=True, N_SHOW=2, MAX_NEW_TOKENS=6),
-        # reduced: real data on a CPU in well under an hour even on a shared 2-core machine (the model's 262k-word output
-        # layer dominates: every evaluated token costs ~0.5 GFLOP); the CPU trial in the issue used 60 steps x 8
-        "reduced": dict(MODEL_ID=GEMMA, N_TRAIN=None, N_EVAL=100, N_GENERAL=100, MAX_STEPS=24, BATCH_SIZE=8,
-                        MAX_LENGTH=64, LORA_R=16, LORA_ALPHA=32, LORA_TARGETS="all-linear", LORA_LEARNING_RATE=2e-4,
-                        FULL_LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=False, N_SHOW=3, MAX_NEW_TOKENS=24),
+        # cpu: the model's 262k-word output layer dominates (every token costs ~0.5 GFLOP forward); 24 steps x 8
+        # took 3,554 s on a busy 2-core machine, so cpu trains 12 steps and evaluates 40 + 40 texts
+        "cpu": dict(MODEL_ID=GEMMA, N_TRAIN=None, N_EVAL=40, N_GENERAL=40, MAX_STEPS=12, BATCH_SIZE=8,
+                    MAX_LENGTH=64, LORA_R=16, LORA_ALPHA=32, LORA_TARGETS="all-linear", LORA_LEARNING_RATE=2e-4,
+                    FULL_LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=False, N_SHOW=3, MAX_NEW_TOKENS=24),
+        # t4: Gemma-3 trains in fp32 on a T4 (fp16 overflows, no bf16), so 150 steps x 16 for each of 3 methods
+        "t4": dict(MODEL_ID=GEMMA, N_TRAIN=None, N_EVAL=300, N_GENERAL=300, MAX_STEPS=150, BATCH_SIZE=16,
+                   MAX_LENGTH=128, LORA_R=16, LORA_ALPHA=32, LORA_TARGETS="all-linear", LORA_LEARNING_RATE=2e-4,
+                   FULL_LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=False, N_SHOW=5, MAX_NEW_TOKENS=48),
         "full": dict(MODEL_ID=GEMMA, N_TRAIN=None, N_EVAL=500, N_GENERAL=500, MAX_STEPS=600, BATCH_SIZE=16,
                      MAX_LENGTH=128, LORA_R=16, LORA_ALPHA=32, LORA_TARGETS="all-linear", LORA_LEARNING_RATE=2e-4,
                      FULL_LEARNING_RATE=2e-5, FREEZE_EMBEDDINGS=False, N_SHOW=5, MAX_NEW_TOKENS=48),
@@ -175,12 +225,12 @@ SCHEMA: dict[str, dict[str, Param]] = {
     # binary sentence pairs: reads sentence1/sentence2 and reports binary F1
     "02_sentence_pairs_dynamic_padding": {"DATASET": Param((str,), choices=("question_pair", "mrpc"))},
     # three-way NLI
-    "03_training_loop_nli": {"DATASET": Param((str,), choices=("kornli", "sick")),
+    "03_training_loop_nli": {"DATASET": Param((str,), choices=("kornli", "kornli_mt", "sick")),
                              "EXTRA_EVAL": Param((str,), choices=("mnli_samples",), nullable=True),
                              "MAX_LENGTH": Param((int, str), choices=None, positive=True)},
     # six-way emotion classification (per-class tables, class weights)
     "04_full_freeze_lora": {"DATASET": Param((str,), choices=("emotion",))},
-    "05_sentence_embeddings": {"DATASET": Param((str,), choices=("kornli", "sick")),
+    "05_sentence_embeddings": {"DATASET": Param((str,), choices=("kornli", "kornli_mt", "sick")),
                                "STS_DATASET": Param((str,), choices=("korsts", "stsb"))},
     "06_augmented_sbert": {"DATASET": Param((str,), choices=("korsts", "stsb")),
                            "SAMPLERS": Param((list,), items=Param((str,), choices=("bm25", "semantic", "random")))},
@@ -291,18 +341,32 @@ def check_values(notebook: str, values: dict[str, Any]) -> None:
         )
 
 
-def resolve_profile(profile: str = "auto") -> str:
+def _renamed_error(name: str, where: str) -> ConfigError:
+    new = " / ".join(RENAMED[name])
+    return ConfigError(
+        f"{where}'{name}' 프로필은 이름이 바뀌었습니다: GPU가 없으면 'cpu', Colab의 T4 같은 GPU에서는 't4'를 쓰세요 "
+        f"({new}). 가능한 프로필: auto, {', '.join(PROFILES)}",
+        f"{where}the '{name}' profile was renamed: use 'cpu' without a GPU, 't4' on a GPU such as Colab's T4 "
+        f"({new}). Profiles: auto, {', '.join(PROFILES)}",
+    )
+
+
+def resolve_profile(profile: str = "auto", announce: bool = False) -> str:
     """Return a concrete profile name.
 
     ``auto`` means the environment variable ``FTKIT_PROFILE`` when it is set (how ``pytest --nbval-lax`` or a
-    Jupyter session chooses the profile of notebooks left at ``PROFILE = "auto"``), else ``reduced`` with a
-    CUDA GPU and ``smoke`` without. A profile named explicitly is never overridden.
+    Jupyter session chooses the profile of notebooks left at ``PROFILE = "auto"``); else ``t4`` with a CUDA
+    GPU; else ``cpu`` when the real data is reachable (``FTKIT_DATA_DIR`` or online); else ``smoke``, and with
+    ``announce`` a line says the numbers will be toy and how to get the data. A profile named explicitly is
+    never overridden. The old name ``reduced`` is refused with the names that replaced it.
     """
     if profile == "auto":
         import os
 
         chosen = os.environ.get("FTKIT_PROFILE", "").strip().lower()
         if chosen and chosen != "auto":
+            if chosen in RENAMED:
+                raise _renamed_error(chosen, "FTKIT_PROFILE: ")
             if chosen not in PROFILES:
                 raise ConfigError(
                     f"환경 변수 FTKIT_PROFILE='{chosen}'은 알 수 없는 프로필입니다. 다음 중 하나로 설정하세요: "
@@ -313,7 +377,17 @@ def resolve_profile(profile: str = "auto") -> str:
             return chosen
         import torch
 
-        return "reduced" if torch.cuda.is_available() else "smoke"
+        if torch.cuda.is_available():
+            return "t4"
+        from ftkit import paths
+
+        if paths.auto_data_source() != "sample":
+            return "cpu"
+        if announce:
+            print(SMOKE_NOTICE, flush=True)
+        return "smoke"
+    if profile in RENAMED:
+        raise _renamed_error(profile, "")
     if profile not in PROFILES:
         raise ConfigError(
             f"알 수 없는 프로필 '{profile}'입니다. 다음 중 하나를 쓰세요: auto, {', '.join(PROFILES)}",
@@ -322,12 +396,22 @@ def resolve_profile(profile: str = "auto") -> str:
     return profile
 
 
+SMOKE_NOTICE = (
+    "GPU도 실제 데이터도 없어 'smoke' 프로필을 골랐습니다: 아래 숫자는 실행 확인용 TOY 숫자입니다. 실제 결과를 보려면 "
+    "실제 데이터 폴더를 FTKIT_DATA_DIR로 지정하거나(README의 '실제 데이터셋을 오프라인으로') 인터넷에 연결한 뒤 다시 "
+    "실행하세요. 그러면 'cpu' 프로필(강의마다 2코어 CPU에서 약 15분 이내)이 선택됩니다.\n"
+    "No GPU and no real data, so the 'smoke' profile was chosen: the numbers below are TOY numbers that only show the "
+    "lesson runs. For real results set FTKIT_DATA_DIR to the real data folder (README, 'real datasets offline') or go "
+    "online and run again; 'auto' then picks the 'cpu' profile (each lesson about 15 min on 2 CPU cores)."
+)
+
+
 def notebook_names() -> list[str]:
     """Names of all notebooks that have profiles, in lesson order."""
     return sorted(NOTEBOOKS)
 
 
-def params(notebook: str, profile: str = "auto", **overrides: Any) -> dict[str, Any]:
+def params(notebook: str, profile: str = "auto", announce: bool = False, **overrides: Any) -> dict[str, Any]:
     """Parameters of ``notebook`` under ``profile``; overrides that are not None replace them.
 
     Every notebook takes ``SEED`` (default 42). The result also holds ``PROFILE`` (the concrete profile name).
@@ -337,7 +421,7 @@ def params(notebook: str, profile: str = "auto", **overrides: Any) -> dict[str, 
             f"알 수 없는 노트북 '{notebook}'입니다. 사용 가능: {', '.join(notebook_names())}",
             f"Unknown notebook '{notebook}'. Available: {', '.join(notebook_names())}",
         )
-    profile = resolve_profile(profile)
+    profile = resolve_profile(profile, announce=announce)
     values = {"SEED": 42, **copy.deepcopy(NOTEBOOKS[notebook][profile])}
     unknown = sorted(set(overrides) - set(values))
     if unknown:

@@ -48,9 +48,31 @@ def write_json_atomic(path: str | Path, obj: Any) -> Path:
 
 
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far (MiB); on a GPU, the larger of RSS and CUDA peak."""
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    rss = rss_kb / 1024 if platform.system() != "Darwin" else rss_kb / 2**20
+    """Peak resident memory of this process so far (MiB); on a GPU, the larger of that and the CUDA peak.
+
+    On Linux it is ``VmHWM`` from ``/proc/self/status``: the high-water mark of this process's own memory.
+    ``ru_maxrss`` is not used there: it carries over the parent's resident size at fork (a kernel started by
+    a 4 GB pytest process reported 4 GB whatever the lesson used).
+    """
+    rss = None
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                rss = int(line.split()[1]) / 1024
+                break
+    except OSError:
+        pass
+    if rss is None:
+        rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss = rss_kb / 1024 if platform.system() != "Darwin" else rss_kb / 2**20
+    try:
+        import sys
+
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.cuda.is_available():
+            rss = max(rss, torch.cuda.max_memory_allocated() / 2**20)
+    except Exception:  # pragma: no cover - a broken CUDA set-up must not lose the result
+        pass
     return round(rss, 1)
 
 
@@ -84,6 +106,14 @@ def _clean(value: Any) -> Any:
     return str(value)
 
 
+def _datasets_read() -> dict[str, Any]:
+    """What ``data.load`` read in this process (a fallback, e.g. kornli_mt -> kornli, is marked)."""
+    import sys
+
+    loading = sys.modules.get("ftkit.data.loading")  # never import the data stack just to say nothing was read
+    return loading.load_log() if loading else {}
+
+
 def record(notebook: str, metrics: dict[str, Any], tables: dict[str, Any] | None = None,
            params: dict[str, Any] | None = None, profile: str | None = None,
            data_source: str | None = None) -> Path:
@@ -106,6 +136,7 @@ def record(notebook: str, metrics: dict[str, Any], tables: dict[str, Any] | None
         "metrics": metrics,
         "tables": tables,
         "params": params or {},
+        "datasets": _datasets_read(),
     }
     return write_json_atomic(results_dir() / f"{notebook}.json", _clean(result))
 

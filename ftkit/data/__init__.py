@@ -16,7 +16,7 @@ using one notion of "the same text": :func:`dedup_key`.
 from ftkit.data.dedup import DuplicateTextWarning, dedup_key, overlap_report
 from ftkit.data.emotion import EMOTION_CLASSES, KOTE_IGNORED, KOTE_LABELS, KOTE_TO_EMOTION, emotion_of
 from ftkit.data.integrity import ChecksumWarning, check_data_dir, doctor_lines
-from ftkit.data.loading import DroppedRowsWarning, SplitNotFoundError, features_for, load
+from ftkit.data.loading import DroppedRowsWarning, SplitNotFoundError, features_for, load, load_log
 from ftkit.data.sampling import allocate, subsample
 from ftkit.data.sources import SOURCES, samples_dir
 from ftkit.data.specs import DATASETS, DatasetSpec, get_spec, language_of
@@ -26,6 +26,6 @@ __all__ = [
     "ChecksumWarning", "DATASETS", "DatasetSpec", "DroppedRowsWarning", "DuplicateTextWarning", "EMOTION_CLASSES",
     "KOTE_IGNORED", "KOTE_LABELS", "KOTE_TO_EMOTION", "SOURCES", "SplitNotFoundError", "allocate",
     "check_data_dir", "choose_max_length", "dedup_key", "doctor_lines", "emotion_of", "features_for", "get_spec",
-    "language_of", "length_percentiles", "load", "overlap_report", "samples_dir", "subsample", "summary",
+    "language_of", "length_percentiles", "load", "load_log", "overlap_report", "samples_dir", "subsample", "summary",
     "token_lengths",
 ]

@@ -18,6 +18,15 @@ from ftkit.prose import particle
 from ftkit.paths import auto_data_source
 
 SPLIT_ORDER = ("train", "validation", "test", "test_mismatched")
+LOAD_LOG: dict[str, dict] = {}  # dataset name -> what load() actually read in this process (see load_log)
+
+
+def load_log() -> dict[str, dict]:
+    """What :func:`load` read in this process, per name asked: the dataset loaded (a fallback is marked), the
+    source (local / download / sample) and the file of each split. ``report.record`` stores it as ``datasets``."""
+    import copy
+
+    return copy.deepcopy(LOAD_LOG)
 
 
 class DroppedRowsWarning(UserWarning):
@@ -99,7 +108,7 @@ def _resolve(spec: DatasetSpec, source: str) -> tuple[str, dict[str, Path]]:
     if chosen == "local":
         return "local", local_paths(spec)
     if chosen == "download":
-        # A failed download raises: falling back to the tiny samples would let a reduced/full run
+        # A failed download raises: falling back to the tiny samples would let a cpu/t4/full run
         # "succeed" on toy data. The error says how to choose the samples or a data folder instead.
         return "download", download_paths(spec)
     if source == "auto":
@@ -215,7 +224,22 @@ def load(name: str, n_train: int | None = None, n_eval: int | None = None, seed:
     spec = get_spec(name)
     n_train = check_n(n_train, "n_train")
     n_eval = check_n(n_eval, "n_eval")
-    used, paths = _resolve(spec, source)
+    try:
+        used, paths = _resolve(spec, source)
+    except MissingDataError:
+        if not spec.fallback:
+            raise
+        wanted, spec = spec, get_spec(spec.fallback)
+        _say(f"{wanted.name}: 학습 파일({', '.join(wanted.files[k] for k in wanted.files if k != 'test')})을 쓸 수 없어 "
+             f"(오프라인이거나 데이터 폴더에 없음) '{spec.name}'의 학습 쌍({spec.files['train']})으로 대신 학습합니다. "
+             f"결과 JSON의 datasets에 기록됩니다",
+             f"{wanted.name}: its training files cannot be had (offline, or not in the data folder), so it trains "
+             f"on '{spec.name}' ({spec.files['train']}) instead; the results JSON records this under 'datasets'")
+        used, paths = _resolve(spec, source)
+        LOAD_LOG[name] = {"asked": name, "loaded": spec.name, "fallback": True}
+    else:
+        LOAD_LOG[name] = {"asked": name, "loaded": spec.name, "fallback": False}
+    LOAD_LOG[name].update(source=used, files={split: path.name for split, path in paths.items()})
     if used != "sample":  # the bundled samples are cut-down copies: different hashes by design
         _report_checksums(spec, paths)
     parsed = parse(spec, paths)

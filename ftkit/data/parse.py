@@ -242,6 +242,15 @@ def _read_kornli(spec, paths):
                    text=("sentence1", "sentence2"), target="gold_label", labels=_NLI_LOWER)
 
 
+def _read_kornli_mt(spec, paths):
+    """The two machine-translated training files become one ``train`` split (MultiNLI rows first)."""
+    parsed = _read_kornli(spec, paths)
+    snli = parsed.frames.pop("train_snli", None)
+    if snli is not None:
+        parsed.frames["train"] = pd.concat([parsed.frames["train"], snli], ignore_index=True)
+    return parsed
+
+
 def _read_korsts(spec, paths):
     return _simple(spec, paths, tsv=True, header=True, columns=("score", "sentence1", "sentence2"),
                    text=("sentence1", "sentence2"), target="score", labels=None)
@@ -364,6 +373,7 @@ READERS: dict[str, Callable[[DatasetSpec, Mapping[str, Path]], Parsed]] = {
     "mrpc": _read_mrpc,
     "question_pair": _read_question_pair,
     "kornli": _read_kornli,
+    "kornli_mt": _read_kornli_mt,
     "sick": _read_sick,
     "mnli_samples": _read_mnli,
     "korsts": _read_korsts,

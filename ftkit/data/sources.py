@@ -72,7 +72,23 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def git_blob_of(path: Path) -> str:
+    """Git's blob id of a file: SHA-1 of ``b"blob <size>\\0"`` followed by the bytes (identifies content and size)."""
+    digest = hashlib.sha1(f"blob {path.stat().st_size}\0".encode())
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _check_sha(spec: DatasetSpec, path: Path) -> None:
+    blob = spec.git_blob.get(path.name)
+    if blob and git_blob_of(path) != blob:
+        path.unlink(missing_ok=True)
+        raise DataError(
+            f"내려받은 파일의 git blob id가 예상({blob[:12]}…)과 다릅니다: {path} (삭제했습니다. 다시 시도하세요.)",
+            f"The git blob id of the downloaded file does not match {blob[:12]}…: {path} (deleted it; try again).",
+        )
     expected = spec.sha256.get(path.name)
     if expected and sha256_of(path) != expected:
         path.unlink(missing_ok=True)

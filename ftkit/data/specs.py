@@ -47,6 +47,8 @@ class DatasetSpec:
     licence: str
     sha256: Mapping[str, str] = field(default_factory=dict)
     notes: str = ""
+    git_blob: Mapping[str, str] = field(default_factory=dict)  # file -> git blob id, where no SHA-256 is published
+    fallback: str | None = None  # dataset used instead when these files cannot be had (see data.load)
 
     @property
     def num_labels(self) -> int:
@@ -77,11 +79,13 @@ _NSMC = "https://github.com/e9t/nsmc"
 _KAKAO = ("kakaobrain/kor-nlu-datasets", "0df0fe7d496eb61b092e022e238c2230b29f1cbc")
 
 
-def _spec(name, task, language, labels, folder, files, urls, description, source, licence, sha256, notes=""):
+def _spec(name, task, language, labels, folder, files, urls, description, source, licence, sha256, notes="",
+          git_blob=None, fallback=None):
     return DatasetSpec(
         name=name, task=task, language=language, label_names=tuple(labels), folder=folder,
         files=MappingProxyType(dict(files)), urls=MappingProxyType(dict(urls)), description=description,
         source=source, licence=licence, sha256=MappingProxyType(dict(sha256)), notes=notes,
+        git_blob=MappingProxyType(dict(git_blob or {})), fallback=fallback,
     )
 
 
@@ -146,6 +150,23 @@ def _build() -> dict[str, DatasetSpec]:
         {"xnli.dev.ko.tsv": "821fb1c1c2e538ac2724a6132da36ffa379eb9a542ceb89243b3cf711377382c",
          "xnli.test.ko.tsv": "0db53cf8e182283a0d0404ec3fe1b15d1e29236d23d22082dc20d43067254b3e"},
         "Only the human-translated XNLI parts: train = xnli.dev.ko (2,490), test = xnli.test.ko (5,010).",
+    ))
+    # KorNLI's machine-translated training pairs (MultiNLI 393k + SNLI 550k) for the GPU profiles. Upstream
+    # publishes no SHA-256; the git blob ids (SHA-1 of b"blob <size>\0" + bytes) pin both content and size.
+    files = {"train": "multinli.train.ko.tsv", "train_snli": "snli_1.0_train.ko.tsv", "test": "xnli.test.ko.tsv"}
+    specs.append(_spec(
+        "kornli_mt", "pair", "ko", NLI_KO, "kornli", files,
+        {f: _gh(_KAKAO[0], _KAKAO[1], f"KorNLI/{f}") for f in files.values()},
+        "KorNLI 자연어 추론(NLI), 기계 번역한 학습 쌍(MultiNLI + SNLI, 약 94만 쌍)으로 학습하고 XNLI 테스트로 평가합니다.",
+        "https://github.com/kakaobrain/kor-nlu-datasets (Ham et al. 2020)",
+        "CC BY-SA 4.0 (MultiNLI/SNLI upstream licences apply)",
+        {"xnli.test.ko.tsv": "0db53cf8e182283a0d0404ec3fe1b15d1e29236d23d22082dc20d43067254b3e"},
+        "train = multinli.train.ko + snli_1.0_train.ko (machine-translated), test = xnli.test.ko (5,010). "
+        "Where the training files cannot be had (offline, or not in FTKIT_DATA_DIR) data.load says so and "
+        "loads 'kornli' (train = the 2,490 human-translated XNLI dev pairs) instead; data.load_log() records which.",
+        git_blob={"multinli.train.ko.tsv": "94d26a9d0dd045928148ef8691a256bd0e7d45c3",
+                  "snli_1.0_train.ko.tsv": "c91761e52fca2a7420104589811346986ce94073"},
+        fallback="kornli",
     ))
     specs.append(_spec(
         "sick", "pair", "en", NLI_EN, "sick", {"all": "SICK.txt"},
