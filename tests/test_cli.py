@@ -82,11 +82,11 @@ def test_summary_escapes_every_cell_and_marks_toy_numbers(tmp_path):
     error = "cell 3: ValueError: bad | worse\nline two\r\nline | three"
     statuses = [{"notebook": "a", "ok": False, "error": error, "wall_seconds": 1.0, "state": "failed"},
                 {"notebook": "b", "ok": True, "error": None, "wall_seconds": 2.0, "state": "ok",
-                 "result": _result("reduced", "sample")},
+                 "result": _result("cpu", "sample")},
                 {"notebook": "c", "ok": True, "error": None, "wall_seconds": 2.0, "state": "ok",
                  "result": _result("smoke", "local")},
                 {"notebook": "d", "ok": True, "error": None, "wall_seconds": 2.0, "state": "ok",
-                 "result": _result("reduced", "local")}]
+                 "result": _result("t4", "local")}]
     table = cli.summary_table(statuses, tmp_path, {"run_id": "r1", "profile": "smoke", "state": "finished"})
     rows = _table_rows(table)
     assert len(rows) == 2 + len(statuses)  # header, separator, one line per notebook
@@ -125,10 +125,10 @@ def test_bad_param_values_are_refused_before_anything_runs(args, ko, en, tmp_pat
     assert not out.exists()  # refused before the output folder, the lock or any notebook
 
 
-def test_reduced_without_real_data_is_refused(tmp_path, capsys, monkeypatch):
+def test_cpu_profile_without_real_data_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("FTKIT_DATA_DIR", raising=False)
     monkeypatch.setenv("FTKIT_OFFLINE", "1")
-    assert cli.main(["run", "01", "--profile", "reduced", "--out", str(tmp_path / "out")]) == 2
+    assert cli.main(["run", "01", "--profile", "cpu", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "FTKIT_DATA_DIR" in err and "needs the real data" in err and "실제 데이터가 필요" in err
     assert not (tmp_path / "out").exists()  # refused before the output folder was made

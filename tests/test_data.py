@@ -33,6 +33,7 @@ EXPECTED_SPLITS = {
     "mrpc": {"train", "validation", "test"},
     "question_pair": {"train", "validation", "test"},
     "kornli": {"train", "test"},
+    "kornli_mt": {"train", "test"},  # the samples have no machine-translated train files: loads kornli's (fallback)
     "sick": {"train", "validation", "test"},
     "mnli_samples": {"train", "test", "test_mismatched"},
     "korsts": {"train", "validation", "test"},
@@ -654,13 +655,69 @@ def test_download_cache_is_checked_too(tmp_path, monkeypatch):
     assert _checksum_warnings(record)[0].path == folder / "ChatbotData.csv"
 
 
+def _mt_rows(n: int, tag: str) -> str:
+    """A KorNLI machine-translated train file (header + n rows, cycling the three labels)."""
+    labels = ("entailment", "neutral", "contradiction")
+    return "sentence1\tsentence2\tgold_label\n" + "".join(
+        f"{tag} 전제 {i}\t{tag} 가설 {i}\t{labels[i % 3]}\n" for i in range(n))
+
+
+def test_kornli_mt_concatenates_both_train_files_and_records_it(tmp_path, monkeypatch):
+    folder = _sample_copy(tmp_path, "kornli")
+    (folder / "multinli.train.ko.tsv").write_text(_mt_rows(6, "mnli"), encoding="utf-8")
+    (folder / "snli_1.0_train.ko.tsv").write_text(_mt_rows(3, "snli"), encoding="utf-8")
+    _use_data_dir(monkeypatch, folder)
+    with pytest.warns(data.ChecksumWarning) as record:  # made-up train files: their git blob ids differ
+        dd = data.load("kornli_mt")
+    bad = {w.path.name: str(w) for w in _checksum_warnings(record)}
+    assert sorted(bad) == ["multinli.train.ko.tsv", "snli_1.0_train.ko.tsv", "xnli.test.ko.tsv"]  # test: a cut sample
+    blob = data.DATASETS["kornli_mt"].git_blob["multinli.train.ko.tsv"]
+    assert "git blob id" in bad["multinli.train.ko.tsv"] and blob in bad["multinli.train.ko.tsv"]
+    assert "SHA-256" in bad["xnli.test.ko.tsv"] and "git blob" not in bad["xnli.test.ko.tsv"]
+    assert len(dd["train"]) == 9 and dd["train"][0]["sentence1"] == "mnli 전제 0"  # MultiNLI rows first
+    assert dd["train"][8]["sentence1"] == "snli 전제 2"
+    assert len(dd["test"]) == len(data.load("kornli", source="sample")["test"])  # evaluated on XNLI test
+    log = data.load_log()["kornli_mt"]
+    assert log["loaded"] == "kornli_mt" and log["fallback"] is False and log["source"] == "local"
+
+
+def test_kornli_mt_falls_back_to_the_xnli_dev_pairs_and_says_so(tmp_path, monkeypatch, capsys):
+    folder = _sample_copy(tmp_path, "kornli")
+    _use_data_dir(monkeypatch, folder)
+    dd = data.load("kornli_mt")
+    out = capsys.readouterr().out
+    assert "xnli.dev.ko.tsv" in out and "instead" in out and "대신 학습" in out
+    assert len(dd["train"]) == len(data.load("kornli")["train"])
+    log = data.load_log()["kornli_mt"]
+    assert log == {"asked": "kornli_mt", "loaded": "kornli", "fallback": True, "source": "local",
+                   "files": {"train": "xnli.dev.ko.tsv", "test": "xnli.test.ko.tsv"}}
+
+
+def test_git_blob_id_matches_git(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"hello\n")
+    assert sources.git_blob_of(path) == "ce013625030ba8dba906f756967f9e9ca394464a"  # git hash-object f.txt
+
+
+def test_download_with_wrong_git_blob_is_deleted(tmp_path):
+    spec = data.DATASETS["kornli_mt"]
+    path = tmp_path / "multinli.train.ko.tsv"
+    path.write_text(_mt_rows(3, "x"), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        sources._check_sha(spec, path)
+    assert "git blob id" in err.value.en and "git blob id" in err.value.ko and not path.exists()
+
+
 def test_check_data_dir_for_doctor(tmp_path, monkeypatch):
     folder = _sample_copy(tmp_path, "kornli")
     _use_data_dir(monkeypatch, folder)
     (folder / "xnli.test.ko.tsv").unlink()
     checks = {c.path.name: c.status for c in data.check_data_dir()}
-    assert checks == {"xnli.dev.ko.tsv": "mismatch", "xnli.test.ko.tsv": "missing"}
+    assert checks == {"xnli.dev.ko.tsv": "mismatch", "xnli.test.ko.tsv": "missing",
+                      # kornli_mt shares the folder; its machine-translated train files are optional (fallback)
+                      "multinli.train.ko.tsv": "optional", "snli_1.0_train.ko.tsv": "optional"}
     text = "\n".join(data.doctor_lines())
+    assert "multinli.train.ko.tsv" not in text  # an optional file is not reported as missing
     assert "xnli.test.ko.tsv" in text and data.get_spec("kornli").sha256["xnli.dev.ko.tsv"] in text
 
 

@@ -16,17 +16,23 @@ ROOT = paths.Path(__file__).resolve().parent.parent
 # ---------------------------------------------------------------- FTKIT_PROFILE
 
 def test_ftkit_profile_chooses_what_auto_means(monkeypatch):
-    monkeypatch.setenv("FTKIT_PROFILE", "reduced")
-    assert profiles.resolve_profile("auto") == "reduced"
-    assert profiles.params("01_pretraining_and_sentiment", "auto")["PROFILE"] == "reduced"
+    monkeypatch.setenv("FTKIT_PROFILE", "cpu")
+    assert profiles.resolve_profile("auto") == "cpu"
+    assert profiles.params("01_pretraining_and_sentiment", "auto")["PROFILE"] == "cpu"
     assert profiles.resolve_profile("smoke") == "smoke"  # a profile named explicitly wins
     monkeypatch.setenv("FTKIT_PROFILE", "fast")
     with pytest.raises(ConfigError, match="FTKIT_PROFILE"):
         profiles.resolve_profile("auto")
+    monkeypatch.setenv("FTKIT_PROFILE", "reduced")  # the old name: refused, naming the new ones
+    with pytest.raises(ConfigError) as err:
+        profiles.resolve_profile("auto")
+    assert "FTKIT_PROFILE" in err.value.en and "'cpu'" in err.value.en and "'t4'" in err.value.ko
     monkeypatch.delenv("FTKIT_PROFILE")
     import torch
 
-    assert profiles.resolve_profile("auto") == ("reduced" if torch.cuda.is_available() else "smoke")
+    monkeypatch.delenv("FTKIT_DATA_DIR", raising=False)
+    monkeypatch.setenv("FTKIT_OFFLINE", "1")
+    assert profiles.resolve_profile("auto") == ("t4" if torch.cuda.is_available() else "smoke")
 
 
 # ---------------------------------------------------------------- network probe

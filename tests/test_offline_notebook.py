@@ -32,7 +32,7 @@ def test_notebook_without_network_falls_back_on_its_own(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", hub)
     monkeypatch.setenv("FTKIT_PROBE_URLS", data)
     monkeypatch.setenv("FTKIT_OUTPUT_DIR", str(tmp_path / "out"))
-    monkeypatch.setenv("FTKIT_PROFILE", "smoke")  # 'auto' would pick 'reduced' on a GPU machine
+    monkeypatch.setenv("FTKIT_PROFILE", "smoke")  # 'auto' would pick 'cpu' (data dir set) or 't4' (GPU)
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(nb, kernel_name="python3", timeout=600, kernel_manager_class=paths.kernel_manager_class(),
                             resources={"metadata": {"path": str(tmp_path)}})

@@ -30,15 +30,35 @@ def test_params_pick_model_by_dataset_language():
 
 
 def test_none_overrides_keep_profile_values():
-    p = profiles.params("01_pretraining_and_sentiment", "reduced", N_TRAIN=None, EPOCHS=3)
-    assert p["N_TRAIN"] == profiles.NOTEBOOKS["01_pretraining_and_sentiment"]["reduced"]["N_TRAIN"]
+    p = profiles.params("01_pretraining_and_sentiment", "cpu", N_TRAIN=None, EPOCHS=3)
+    assert p["N_TRAIN"] == profiles.NOTEBOOKS["01_pretraining_and_sentiment"]["cpu"]["N_TRAIN"]
     assert p["EPOCHS"] == 3
 
 
-def test_auto_profile_is_smoke_without_gpu():
+def test_auto_profile_follows_the_machine_and_the_data(monkeypatch, tmp_path, capsys):
+    """auto: t4 on a CUDA GPU; without one, cpu where the real data is reachable, else smoke saying so."""
     import torch
 
-    assert profiles.resolve_profile("auto") == ("reduced" if torch.cuda.is_available() else "smoke")
+    monkeypatch.delenv("FTKIT_PROFILE", raising=False)
+    monkeypatch.setenv("FTKIT_OFFLINE", "1")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("FTKIT_DATA_DIR", str(tmp_path))
+    assert profiles.resolve_profile("auto", announce=True) == "cpu"
+    assert capsys.readouterr().out == ""
+    monkeypatch.delenv("FTKIT_DATA_DIR")
+    assert profiles.resolve_profile("auto") == "smoke" and capsys.readouterr().out == ""
+    assert profiles.resolve_profile("auto", announce=True) == "smoke"
+    out = capsys.readouterr().out
+    assert "TOY" in out and "FTKIT_DATA_DIR" in out
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert profiles.resolve_profile("auto") == "t4"
+
+
+@pytest.mark.parametrize("name", ["reduced", "REDUCED"])
+def test_the_old_profile_name_is_refused_with_the_new_ones(name):
+    with pytest.raises(ConfigError) as err:
+        profiles.params("01_pretraining_and_sentiment", name.lower())
+    assert "'cpu'" in err.value.en and "'t4'" in err.value.en and "'cpu'" in err.value.ko
 
 
 @pytest.mark.parametrize("call, text", [
@@ -105,8 +125,8 @@ def test_discard_if_smoke_deletes_only_smoke_outputs(tmp_path, monkeypatch):
     (saved / "model.safetensors").write_bytes(b"x")
     assert smoke.discard_if_smoke(saved) and not saved.exists()
     assert not smoke.discard_if_smoke(saved)  # already gone
-    kept = lesson.Lesson("01_pretraining_and_sentiment", {"PROFILE": "reduced"}).out("saved_model")
-    assert not lesson.Lesson("01_pretraining_and_sentiment", {"PROFILE": "reduced"}).discard_if_smoke(kept)
+    kept = lesson.Lesson("01_pretraining_and_sentiment", {"PROFILE": "cpu"}).out("saved_model")
+    assert not lesson.Lesson("01_pretraining_and_sentiment", {"PROFILE": "cpu"}).discard_if_smoke(kept)
     assert kept.exists()
     outside = tmp_path.parent / "elsewhere"
     outside.mkdir(exist_ok=True)
@@ -209,12 +229,12 @@ def test_sample_data_runs_say_so_in_results_and_prose(monkeypatch):
     assert text.startswith(lesson.SAMPLE_NOTICE) and text.endswith("정확도 0.50")
     result = report.load("00_test")
     assert result["data_source"] == "sample" and result["said"] == [text]
-    real = lesson.Lesson("00_test", {"PROFILE": "reduced", "SEED": 1}, data_source="local")
+    real = lesson.Lesson("00_test", {"PROFILE": "cpu", "SEED": 1}, data_source="local")
     real.record({"acc": 0.5})
     assert real.say("정확도 {acc:.2f}") == "정확도 0.50"
 
 
-@pytest.mark.parametrize("profile", ["reduced", "full"])
+@pytest.mark.parametrize("profile", ["cpu", "t4", "full"])
 def test_real_data_profiles_refuse_the_bundled_samples(profile, monkeypatch, tmp_path):
     monkeypatch.delenv("FTKIT_DATA_DIR", raising=False)
     monkeypatch.setenv("FTKIT_OFFLINE", "1")

@@ -71,7 +71,15 @@ def test_workflows_pass_actionlint(workflow):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_gpu_workflow_runs_reduced_profile_on_gpu_runner():
+def test_gpu_workflow_runs_the_t4_profile_on_gpu_runner():
     gpu = (ROOT / ".github" / "workflows" / "gpu.yml").read_text()
-    assert "runs-on: [self-hosted, gpu]" in gpu and "--profile reduced" in gpu and "upload-artifact" in gpu
-    assert "--nbval-lax" in gpu and "FTKIT_PROFILE: reduced" in gpu  # the nbval tier runs on the GPU runner
+    assert "runs-on: [self-hosted, gpu]" in gpu and "--profile t4" in gpu and "upload-artifact" in gpu
+    assert "--nbval-lax" in gpu and "FTKIT_PROFILE: t4" in gpu  # the nbval tier runs on the GPU runner
+    assert "reduced" not in gpu  # the old profile name is refused
+
+
+def test_the_old_profile_name_is_gone_from_what_users_read():
+    for path in [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *(ROOT / "notebooks").glob("*.ipynb"),
+                 *(ROOT / ".github" / "workflows").glob("*.yml")]:
+        text = path.read_text(encoding="utf-8")
+        assert "--profile reduced" not in text and "`reduced`" not in text and '"reduced"' not in text, path

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -31,8 +31,8 @@ class ChecksumWarning(UserWarning):
 
 @dataclass(frozen=True)
 class FileCheck:
-    """The result of checking one file: ``status`` is ``"ok"``, ``"mismatch"``, ``"missing"`` or ``"unknown"``
-    (no SHA-256 in the spec)."""
+    """The result of checking one file: ``status`` is ``"ok"``, ``"mismatch"``, ``"missing"``, ``"optional"``
+    (missing, but the dataset has a fallback) or ``"unknown"`` (no SHA-256 in the spec)."""
 
     dataset: str
     path: Path
@@ -40,17 +40,18 @@ class FileCheck:
     expected: str | None = None
     actual: str | None = None
     size: int | None = None
+    kind: str = "SHA-256"  # or "git blob id" where the source publishes no SHA-256 (spec.git_blob)
 
     @property
     def message(self) -> tuple[str, str]:
         """(ko, en) lines for a mismatch."""
         return (
             f"{self.dataset}: 파일 내용이 예상과 다릅니다: {self.path} ({self.size:,} 바이트)\n"
-            f"  예상 SHA-256: {self.expected}\n  실제 SHA-256: {self.actual}\n"
+            f"  예상 {self.kind}: {self.expected}\n  실제 {self.kind}: {self.actual}\n"
             "  파일이 잘렸거나 수정되었거나 다른 판일 수 있습니다. 원본에서 다시 복사하세요"
             "(내려받은 파일이면 지우면 다시 내려받습니다). 이대로 읽지만 행 수와 결과가 교재와 다를 수 있습니다.",
             f"{self.dataset}: file content differs from the expected one: {self.path} ({self.size:,} bytes)\n"
-            f"  expected SHA-256: {self.expected}\n  actual SHA-256:   {self.actual}\n"
+            f"  expected {self.kind}: {self.expected}\n  actual {self.kind}:   {self.actual}\n"
             "  The file may be truncated, edited or another version. Copy it again from the source (a downloaded "
             "file: delete it and it is downloaded again). It is loaded as it is, but row counts and results may "
             "differ from the course's.",
@@ -112,6 +113,14 @@ def check_files(spec: DatasetSpec, paths: Mapping[str, Path]) -> list[FileCheck]
         if not path.is_file():
             out.append(FileCheck(spec.name, path, "missing", expected))
             continue
+        blob = spec.git_blob.get(path.name)
+        if not expected and blob:
+            from ftkit.data.sources import git_blob_of
+
+            actual = git_blob_of(path)
+            out.append(FileCheck(spec.name, path, "ok" if actual == blob else "mismatch", blob, actual,
+                                 path.stat().st_size, kind="git blob id"))
+            continue
         if not expected:
             out.append(FileCheck(spec.name, path, "unknown", size=path.stat().st_size))
             continue
@@ -127,17 +136,24 @@ def check_data_dir(names: Iterable[str] | None = None) -> list[FileCheck]:
     """Check every dataset folder present under ``FTKIT_DATA_DIR`` (``names``: only these datasets).
 
     Datasets whose folder is absent are skipped (not every course needs every set); a file missing inside a
-    present folder is reported as ``"missing"``. ``python -m ftkit doctor`` prints the result.
+    present folder is reported as ``"missing"``, or ``"optional"`` for a dataset with a fallback (``kornli_mt``). ``python -m ftkit doctor`` prints the result.
     """
     root = data_dir()
     if root is None:
         return []
-    out = []
+    out: list[FileCheck] = []
+    seen: set[Path] = set()
     for name, spec in DATASETS.items():
         if names is not None and name not in set(names):
             continue
         if (root / spec.folder).is_dir():
-            out.extend(check_files(spec, {k: root / spec.folder / f for k, f in spec.files.items()}))
+            files = {k: root / spec.folder / f for k, f in spec.files.items()}
+            files = {k: p for k, p in files.items() if p not in seen}  # kornli_mt shares xnli.test with kornli
+            seen.update(files.values())
+            checks = check_files(spec, files)
+            if spec.fallback:  # its files are optional: data.load falls back to spec.fallback without them
+                checks = [replace(c, status="optional") if c.status == "missing" else c for c in checks]
+            out.extend(checks)
     return out
 
 
@@ -150,6 +166,12 @@ def doctor_lines() -> list[str]:
         by_set.setdefault(c.dataset, []).append(c)
     for name, items in by_set.items():
         bad = [c for c in items if c.status in ("mismatch", "missing")]
+        optional = [c for c in items if c.status == "optional"]
+        if optional and len(optional) == len(items):
+            fallback = DATASETS[name].fallback
+            lines.append(f"  {name}: 선택 파일 없음, '{fallback}' 데이터로 대신 학습 / optional files not there, "
+                         f"lessons use '{fallback}' instead")
+            continue
         if not bad:
             lines.append(f"  {name}: SHA-256 ok ({len(items)} file{'s' if len(items) != 1 else ''})")
         for c in bad:

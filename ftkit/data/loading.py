@@ -130,13 +130,13 @@ def _report_drops(spec: DatasetSpec, parsed: Parsed, where: str) -> None:
 
 
 def _report_checksums(spec: DatasetSpec, paths: dict[str, Path]) -> None:
-    """Warn (ko/en, :class:`ChecksumWarning`) for every file whose SHA-256 differs from the spec's."""
+    """Warn (ko/en, :class:`ChecksumWarning`) for every file whose SHA-256 (or git blob id) differs from the spec's."""
     for check in check_files(spec, paths):
         if check.status == "mismatch":
             ko, en = check.message
-            _say(f"{spec.name}: {check.path.name}의 SHA-256이 예상({check.expected[:12]}…)과 다릅니다"
+            _say(f"{spec.name}: {check.path.name}의 {check.kind} 값이 예상({check.expected[:12]}…)과 다릅니다"
                  f"({check.actual[:12]}…): 잘렸거나 바뀐 파일입니다. 자세한 내용은 경고를 보세요",
-                 f"{spec.name}: SHA-256 of {check.path.name} is {check.actual[:12]}…, expected "
+                 f"{spec.name}: {check.kind} of {check.path.name} is {check.actual[:12]}…, expected "
                  f"{check.expected[:12]}…: truncated or changed file; see the warning")
             warnings.warn(ChecksumWarning(spec.name, check.path, check.expected, check.actual, check.size,
                                           f"{ko}\n{en}"), stacklevel=3)
