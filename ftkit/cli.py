@@ -1,4 +1,4 @@
-"""``python -m ftkit run|list|doctor``: execute lesson notebooks headlessly and summarise their results.
+"""``python -m ftkit run|plan|list|doctor``: execute lesson notebooks headlessly and summarise their results.
 
 One run per output folder: ``run`` takes an exclusive lock on ``<out>/.ftkit-run.lock`` before any heavy
 import and refuses at once when another run holds it. Each run has an id (``FTKIT_RUN_ID`` in the kernels'
@@ -573,6 +573,49 @@ def cmd_doctor(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    """Print the plan of the chosen lessons: tokens, FLOPs, time and peak memory on a device, and whether it fits."""
+    from ftkit import plan
+
+    if args.against:
+        rows = plan.against(args.against)
+        if not rows:
+            print(f"{args.against}/results에 읽을 결과가 없습니다 / no results to read in {args.against}/results",
+                  file=sys.stderr)
+            return 2
+        print("계획과 측정 (같은 기기에서 잰 실행과 비교하세요) / planned beside measured (compare runs made on "
+              "this machine)\n")
+        print(plan.against_table(rows))
+        return 0
+    device = args.device or plan.detect_device()
+    profile = args.profile or ("cpu" if device == "cpu" else "t4")
+    profile = profiles.resolve_profile(profile)
+    notebooks = find_notebooks(args.notebooks, notebook_dir(getattr(args, "notebooks_dir", None)))
+    extra = parse_params(args.param)
+    estimates = []
+    for nb in notebooks:
+        try:
+            estimates.append(plan.estimate(nb.stem, profile, device, **extra))
+        except plan.PlanError as e:
+            print(f"{nb.stem}: 추정할 수 없습니다 / no estimate: {e}", file=sys.stderr)
+    rate = estimates[0].rate if estimates else plan.device_rate(device)
+    where = ("이 기기의 CPU(측정) / this machine's CPU (measured)" if device == "cpu"
+             else f"{plan.GPUS[device]['name']} (공개된 최대 성능의 {plan.GPU_UTILISATION:.0%} / "
+                  f"{plan.GPU_UTILISATION:.0%} of its published peak)")
+    print(f"profile `{profile}`, device `{device}`: {where}, {rate / 1e12:.3g} TFLOP/s\n")
+    print(plan.table(estimates))
+    late = [e.notebook for e in estimates if not e.fits]
+    budget = f"{plan.BUDGET_SECONDS // 60} min" + (f", {plan.BUDGET_MEMORY_GB[device]:g} GB"
+                                                  if device in plan.BUDGET_MEMORY_GB else "")
+    if profile == "full":
+        print("\nfull 프로필에는 시간 예산이 없습니다 / the full profile has no time budget.")
+    elif late:
+        print(f"\n예산({budget})을 넘는 강의 / over the budget ({budget}): {', '.join(late)}")
+    else:
+        print(f"\n모든 강의가 예산({budget}) 안입니다 / every lesson fits the budget ({budget}).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ftkit", description="ftkit course runner")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -600,6 +643,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks-dir", help=f"take the notebooks from this folder instead of the repository's "
                                              f"(also ${NOTEBOOK_DIR_ENV}; for tests and stand-ins)")
     run.set_defaults(func=cmd_run)
+    plan_parser = sub.add_parser(
+        "plan", help="estimate each lesson's time and peak memory on a device before running it",
+        description="Per lesson: training and evaluation tokens, FLOPs (6 x matrix parameters x tokens, the "
+                    "output layer counted), the estimated time and peak memory, and whether it fits the "
+                    "profile's budget (15 min per lesson; 14 GB on a T4). The CPU rate is measured here once "
+                    "(cached); GPUs use their published peak at a third utilisation.")
+    plan_parser.add_argument("notebooks", nargs="*", help="stems or lesson numbers (default: all)")
+    plan_parser.add_argument("--profile", help="smoke | cpu | t4 | full | auto (default: cpu on a CPU, t4 on a GPU)")
+    plan_parser.add_argument("--device", choices=["cpu", "t4", "a100", "h100"],
+                             help="the device to plan for (default: this machine)")
+    plan_parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                             help="override a notebook parameter, as in 'run'")
+    plan_parser.add_argument("--against", metavar="RUN_DIR",
+                             help="put the plan beside the measured times and peak memory of a finished run "
+                                  "(RUN_DIR/results/*.json, with the parameters that run used)")
+    plan_parser.set_defaults(func=cmd_plan)
     sub.add_parser("list", help="list the lessons").set_defaults(func=cmd_list)
     sub.add_parser("doctor", help="check GPU, offline models, data, versions").set_defaults(func=cmd_doctor)
     return parser

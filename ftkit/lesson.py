@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftkit import paths, profiles, report
+from ftkit import paths, plan, profiles, report
 from ftkit.errors import MissingDataError
 
 SAMPLE_NOTICE = ("> ⚠️ 번들 샘플(작은 예시 데이터)로 실행한 결과입니다. 아래 숫자는 실제 데이터의 결과가 아닙니다.\n\n")
@@ -150,5 +150,7 @@ def start(notebook: str, profile: str = "auto", **overrides: Any) -> Lesson:
     hide_library_deprecations()
     setup_korean_font()
     run = Lesson(notebook, values, data_source=source)
+    if notebook in plan.PHASES or notebook == "08_llm_instruction_tuning":
+        print(plan.lesson_line(notebook, values), flush=True)
     seed_everything(run.seed)
     return run

@@ -106,6 +106,33 @@ def _clean(value: Any) -> Any:
     return str(value)
 
 
+def throughput(notebook: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Achieved training throughput: the plan's training FLOPs (:mod:`ftkit.plan`) over the seconds measured by
+    ``training.measure`` and ``training.epoch_timer``; on a GPU also the share of the device's peak (MFU).
+    Empty when nothing was measured or the plan does not know the model."""
+    import sys
+
+    training = sys.modules.get("ftkit.training")
+    seconds = sum(training.TRAINING_SECONDS) if training else 0.0
+    if seconds <= 0 or "PROFILE" not in params:
+        return {}
+    from ftkit import plan
+
+    try:
+        device = plan.detect_device()
+        est = plan.estimate_values(notebook, params, device, rate=1.0)
+    except plan.PlanError:
+        return {}
+    out = {"planned_train_tflop": round(est.train_flops / 1e12, 3), "measured_train_seconds": round(seconds, 1),
+           "achieved_train_tflops_per_s": round(est.train_flops / seconds / 1e12, 4), "device": device,
+           "note": "planned FLOPs (6 x matrix parameters x tokens, ftkit.plan) / measured training seconds"}
+    if device != "cpu":
+        peak = plan.peak_flops(device, params.get("MODEL_ID"), notebook)
+        out["peak_tflops_per_s"] = round(peak / 1e12, 1)
+        out["mfu"] = round(est.train_flops / seconds / peak, 4)
+    return out
+
+
 def _datasets_read() -> dict[str, Any]:
     """What ``data.load`` read in this process (a fallback, e.g. kornli_mt -> kornli, is marked)."""
     import sys
@@ -137,6 +164,7 @@ def record(notebook: str, metrics: dict[str, Any], tables: dict[str, Any] | None
         "tables": tables,
         "params": params or {},
         "datasets": _datasets_read(),
+        "throughput": throughput(notebook, params or {}),
     }
     return write_json_atomic(results_dir() / f"{notebook}.json", _clean(result))
 

@@ -104,6 +104,9 @@ class Measurement:
     peak_memory_mb: float = 0.0
 
 
+TRAINING_SECONDS: list[float] = []  # every measured training block of this process (report.record sums them)
+
+
 class measure:
     """Context manager: wall time and peak memory of the block.
 
@@ -136,6 +139,7 @@ class measure:
         import torch
 
         self.result.seconds = round(time.perf_counter() - self._t0, 2)
+        TRAINING_SECONDS.append(self.result.seconds)
         self._stop.set()
         self._thread.join()
         if self._cuda:
@@ -242,6 +246,7 @@ def epoch_timer():
         def on_epoch_end(self, args, state, control, **kwargs):
             if self._t0 is not None:
                 self.seconds.append(round(time.perf_counter() - self._t0, 3))
+                TRAINING_SECONDS.append(self.seconds[-1])
                 self._t0 = None
 
         @property

@@ -48,11 +48,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         for model_id, seconds in bench["models"].items():
             tr.write_line(f"  {model_id}: {seconds:.1f}s")
     if bench["notebooks"]:
-        tr.write_line(f"{'notebook':40s} {'wall_s':>8s} {'peak_mb':>9s}  budget {SMOKE_BUDGET_SECONDS}s / "
-                      f"{SMOKE_BUDGET_MB} MB")
+        tr.write_line(f"{'notebook':40s} {'wall_s':>8s} {'planned':>8s} {'peak_mb':>9s} {'planned':>8s}  budget "
+                      f"{SMOKE_BUDGET_SECONDS}s / {SMOKE_BUDGET_MB} MB (planned: python -m ftkit plan --profile smoke)")
         for stem, row in bench["notebooks"].items():
             over = [what for what, value, limit in (("time", row["wall_seconds"], SMOKE_BUDGET_SECONDS),
                                                     ("memory", row["peak_memory_mb"], SMOKE_BUDGET_MB))
                     if value is not None and value > limit]
-            tr.write_line(f"{stem:40s} {row['wall_seconds']:>8.1f} {row['peak_memory_mb']:>9.0f}  "
+            tr.write_line(f"{stem:40s} {row['wall_seconds']:>8.1f} {row.get('planned_seconds', 0):>8.0f} "
+                          f"{row['peak_memory_mb']:>9.0f} {row.get('planned_mb', 0):>8.0f}  "
                           + (f"OVER BUDGET ({', '.join(over)})" if over else "ok"))

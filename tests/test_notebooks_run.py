@@ -112,8 +112,13 @@ LIBRARY_NOISE = ("kernels-community", "is_gradient_checkpointing")
 def test_notebook_runs_in_smoke_profile(nb, smoke_out, monkeypatch, prepared_models):
     before = _repo_files()
     result = _run(nb, smoke_out, monkeypatch)
+    from ftkit import plan
+
+    planned = plan.estimate_values(nb.stem, result["params"], "cpu")  # beside the measurement, never asserted
     prepared_models["notebooks"][nb.stem] = {"wall_seconds": result["wall_seconds"],
-                                             "peak_memory_mb": result["peak_memory_mb"]}
+                                             "peak_memory_mb": result["peak_memory_mb"],
+                                             "planned_seconds": planned.seconds,
+                                             "planned_mb": planned.peak_gb * 1024}
     assert _repo_files() == before, "the run wrote into the repository"
     assert result["notebook"] == nb.stem and result["profile"] == "smoke"
     assert result["data_source"] in ("sample", "local") and result["run_id"] is None  # not run by the CLI
@@ -146,6 +151,7 @@ def test_notebook_runs_in_smoke_profile(nb, smoke_out, monkeypatch, prepared_mod
     plain = ["".join(out.get("data", {}).get("text/plain", "")) for out in outputs]
     assert not [t for t in plain if "PosixPath(" in t], "a cell shows a machine path instead of a figure"
     streams = "".join("".join(out.get("text", "")) for out in outputs if out.get("output_type") == "stream")
+    assert "이 강의는 이 기기(" in streams and "GB peak memory on this machine" in streams  # the plan line
     for noise in LIBRARY_NOISE:  # warnings a learner can do nothing about (see ftkit/__init__.py, lesson.start)
         assert noise not in streams, f"{nb.stem}: the output shows {noise!r}"
     if "plotting." in nb.read_text(encoding="utf-8"):  # figures are shown inline in the executed copy
