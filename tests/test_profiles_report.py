@@ -268,3 +268,20 @@ def test_start_hides_only_the_library_deprecation_a_learner_cannot_fix(monkeypat
         warnings.warn("a warning the learner should see", FutureWarning)
     assert [str(w.message) for w in after if issubclass(w.category, FutureWarning)] == [
         "a warning the learner should see"]
+
+
+def test_peak_memory_is_the_lessons_own_not_its_parents():
+    """A kernel started by a big process (papermill under pytest) reports its own peak: ru_maxrss survives exec
+    (the child would read the parent's 800 MB), VmHWM does not."""
+    import subprocess
+    import sys
+
+    child = ("import resource; from ftkit import report; "
+             "print(report.peak_memory_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    parent = ("import subprocess, sys; big = bytearray(800 * 2**20); big[::4096] = b'x' * len(big[::4096]); "
+              f"print(subprocess.run([sys.executable, '-c', {child!r}], capture_output=True, text=True, "
+              "check=True).stdout)")
+    out = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, check=True).stdout.split()
+    own, inherited = float(out[0]), float(out[1])
+    assert inherited > 800  # what ru_maxrss says: the parent's size carried over exec
+    assert own < 400  # what the lesson records: an interpreter with ftkit.report imported
