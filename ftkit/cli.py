@@ -602,6 +602,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     sub.add_parser("list", help="list the lessons").set_defaults(func=cmd_list)
     sub.add_parser("doctor", help="check GPU, offline models, data, versions").set_defaults(func=cmd_doctor)
+    from ftkit import site  # light: Sphinx and the rest load when the site is built
+
+    site.add_parser(sub)
     return parser
 
 
