@@ -98,6 +98,7 @@ body {{ font-family: var(--pst-font-family-base); }}
   margin: 0.5em 0 1.2em; border-radius: 4px; }}
 .ftkit-banner .ftkit-toy {{ color: #b00020; font-weight: bold; }}
 .ftkit-banner p {{ margin: 0.2em 0; }}
+.bd-article table {{ font-size: 0.9em; }}
 """
 
 
@@ -201,17 +202,16 @@ def results_page(provenance: dict) -> str:
     lines = ["# 실행 결과 모음 (results)", "",
              "각 강의의 실행 사본이 기록한 값입니다 (`docs/executed/provenance.json`). 숫자는 모두 노트북이 계산한 "
              "결과 JSON에서 옵니다. `TOY`는 smoke 프로필이나 번들 샘플 데이터의 숫자로 방법의 성능을 뜻하지 않습니다.", "",
-             "| 강의 | 프로필 | 기기 | 데이터 | 숫자 | 날짜 | 실행 id | 시간(s) | 최대 메모리(MB) | 주요 지표 |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| 강의 | 실행 (프로필 · 기기 · 데이터 · 숫자, 날짜 · 실행 id) | 시간(s) | 최대 메모리(MB) | 주요 지표 |",
+             "|---|---|---|---|---|"]
     for stem, entry in provenance.get("lessons", {}).items():
         metrics = entry.get("metrics", {})
         shown = "<br>".join(f"`{k}={_fmt(v)}`" for k, v in list(metrics.items())[:SUMMARY_METRICS])
         number = stem.split("_")[0]
-        lines.append(" | ".join(["", f"[{number}. {_md_cell(titles.get(stem, stem))}](lessons/{stem}.ipynb)",
-                                 *(_md_cell(entry.get(k, "")) for k in ("profile", "device", "data_source")),
-                                 _md_cell(_toy(entry)), _md_cell(entry.get("date", "")),
-                                 f"`{entry.get('run_id', '')}`", _fmt(entry.get("wall_seconds")),
-                                 _fmt(entry.get("peak_memory_mb")), shown, ""]).strip())
+        run = (" · ".join(_md_cell(entry.get(k, "")) for k in ("profile", "device", "data_source"))
+               + f" · {_md_cell(_toy(entry))}<br>{_md_cell(entry.get('date', ''))} · `{entry.get('run_id', '')}`")
+        lines.append(f"| [{number}](lessons/{stem}.ipynb) {_md_cell(titles.get(stem, stem))} | {run} | "
+                     f"{_fmt(entry.get('wall_seconds'))} | {_fmt(entry.get('peak_memory_mb'))} | {shown} |")
     lines += ["", "## 지표 읽는 법", "",
               "정확도(accuracy)는 맞힌 예제의 비율, 매크로 F1은 클래스마다 잰 F1의 평균입니다:", "",
               r"$$\mathrm{accuracy} = \frac{\#\{i : \hat y_i = y_i\}}{N}, \qquad "
@@ -341,7 +341,7 @@ def build(out: str | Path, folder: Path | None = None, keep_source: Path | None 
         source_map.unlink()
     (out / ".nojekyll").write_text("", encoding="utf-8")  # GitHub Pages: serve _static/ as it is
     _subset_font(out)
-    pages = sorted(out.rglob("*.html"))
+    pages = [p for p in out.rglob("*.html") if "_static" not in p.relative_to(out).parts]  # not theme templates
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return {"out": out, "pages": len(pages), "seconds": round(time.perf_counter() - t0, 1), "bytes": size}
 
