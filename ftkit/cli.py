@@ -661,6 +661,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan_parser.set_defaults(func=cmd_plan)
     sub.add_parser("list", help="list the lessons").set_defaults(func=cmd_list)
     sub.add_parser("doctor", help="check GPU, offline models, data, versions").set_defaults(func=cmd_doctor)
+    from ftkit import site  # light: Sphinx and the rest load when the site is built
+
+    site.add_parser(sub)
     return parser
 
 

@@ -33,6 +33,12 @@ def repository_url(repository: str | None = None) -> str:
     return f"https://github.com/{repository or REPOSITORY}"
 
 
+def pages_url(repository: str | None = None) -> str:
+    """Where GitHub Pages publishes the course site of ``owner/name`` (``.github/workflows/pages.yml``)."""
+    owner, name = (repository or REPOSITORY).split("/")
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
 def colab_url(stem: str, repository: str | None = None, branch: str | None = None) -> str:
     return (f"https://colab.research.google.com/github/{repository or REPOSITORY}/blob/{branch or BRANCH}"
             f"/notebooks/{stem}.ipynb")
@@ -137,6 +143,7 @@ def _rewrite_repo_links(text: str, old: set[str]) -> str:
     """``https://github.com/<old>`` links (the repository itself, not other projects) -> ``REPOSITORY``."""
     for repo in old - {REPOSITORY}:
         text = re.sub(rf"https://github\.com/{re.escape(repo)}(?![\w-])", repository_url(), text)
+        text = text.replace(pages_url(repo), pages_url())
     return text
 
 

@@ -153,3 +153,25 @@ def lint_notebook(path: str | Path) -> list[str]:
 
     path = Path(path)
     return lint_cells(json.loads(path.read_text(encoding="utf-8")), path.stem)
+
+
+EXECUTED_DIR_NAME = "docs/executed"  # executed copies (ftkit.executed): not lessons, outputs are their point
+
+
+def is_executed_copy(path: str | Path) -> bool:
+    """True for ``docs/executed/*.ipynb``: checked by ``lint_executed``, never by the lesson rules."""
+    parts = Path(path).resolve().parts
+    return len(parts) >= 3 and parts[-3:-1] == ("docs", "executed")
+
+
+def lint_executed(path: str | Path) -> list[str]:
+    """Problems of an executed copy: secrets, machine paths, widget state, run metadata, size (not the lesson rules:
+    outputs, execution counts and the injected parameters cell are what a copy is for)."""
+    from ftkit import executed
+
+    return executed.copy_problems(Path(path))
+
+
+def lint_path(path: str | Path) -> list[str]:
+    """The right rules for a notebook file: an executed copy's, or a lesson's."""
+    return lint_executed(path) if is_executed_copy(path) else lint_notebook(path)

@@ -47,6 +47,7 @@ def test_a_fork_changes_one_constant_and_the_command_rewrites_everything(fork):
     assert course.sync(fork, write=True) == []  # idempotent
     readme = (fork / "README.md").read_text(encoding="utf-8")
     assert "ftkit-course/ftkit" not in readme and "https://github.com/someone-else/ftkit-fork" in readme
+    assert "ftkit-course.github.io" not in readme and course.pages_url() in readme
     for path in notebooks:
         text = path.read_text(encoding="utf-8")
         assert "ftkit-course/ftkit" not in text and course.colab_badge(path.stem) in readme

@@ -91,3 +91,35 @@ def test_lint_structure_rules(good):
     assert any("outputs" in p for p in problems)
     assert any("parameters" in p for p in problems)
     assert any("Colab badge" in p for p in lint_cells(nb, "02_other_name"))
+
+
+EXECUTED = sorted((Path(__file__).parent.parent / "docs" / "executed").glob("*.ipynb"))
+
+
+def test_executed_copies_are_not_linted_as_lessons():
+    """docs/executed/*.ipynb hold outputs on purpose: lint_path gives them the copy rules, not the lesson rules."""
+    from ftkit.lint import is_executed_copy, lint_path
+
+    assert EXECUTED and all(is_executed_copy(p) for p in EXECUTED)
+    assert not any(is_executed_copy(p) for p in NOTEBOOKS)
+    assert set(NOTEBOOKS).isdisjoint(EXECUTED)
+    for path in EXECUTED:
+        assert any("outputs" in p for p in lint_notebook(path))  # the lesson rules would refuse it
+        assert lint_path(path) == [], path.name
+
+
+def test_executed_copy_lint_catches_secrets_and_paths(tmp_path):
+    from ftkit.lint import lint_path
+
+    nb = json.loads(EXECUTED[0].read_text(encoding="utf-8"))
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    code["outputs"] = [{"output_type": "stream", "name": "stdout",
+                        "text": ["saved to /work/someone/run/model\n", "token hf_" + "a1B2c3D4" * 5 + "\n"]}]
+    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    bad = tmp_path / "docs" / "executed" / EXECUTED[0].name
+    bad.parent.mkdir(parents=True)
+    bad.write_text(json.dumps(nb), encoding="utf-8")
+    problems = lint_path(bad)
+    assert any("machine path '/work/someone" in p for p in problems), problems
+    assert any("Hugging Face token" in p for p in problems), problems
+    assert any("widgets" in p for p in problems), problems

@@ -61,7 +61,7 @@ def test_environment_yml_installs_the_same_set():
     assert "python=3.11" in env and "-r requirements.txt" in env
 
 
-@pytest.mark.parametrize("workflow", ["cpu.yml", "gpu.yml"])
+@pytest.mark.parametrize("workflow", ["cpu.yml", "gpu.yml", "pages.yml"])
 def test_workflows_pass_actionlint(workflow):
     exe = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
     if exe is None:
@@ -83,3 +83,27 @@ def test_the_old_profile_name_is_gone_from_what_users_read():
                  *(ROOT / ".github" / "workflows").glob("*.yml")]:
         text = path.read_text(encoding="utf-8")
         assert "--profile reduced" not in text and "`reduced`" not in text and '"reduced"' not in text, path
+
+
+def test_docs_requirements_share_the_main_pins_and_ci_installs_them():
+    main, docs = _pins("requirements.txt"), _pins("requirements-docs.txt")
+    shared = {k: v for k, v in docs.items() if k in main}
+    assert shared and shared == {k: main[k] for k in shared}
+    assert {"sphinx", "myst-nb", "sphinx-book-theme", "selenium"} <= set(docs)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install -q -r requirements-docs.txt" in ci and "chromium-driver" in ci
+
+
+def test_pages_workflow_publishes_the_site_from_the_committed_copies():
+    pages = (ROOT / ".github" / "workflows" / "pages.yml").read_text()
+    assert "python -m ftkit site --out" in pages and "--refresh" not in pages
+    assert "actions/upload-pages-artifact" in pages and "actions/deploy-pages" in pages
+    assert "pages: write" in pages and "id-token: write" in pages
+
+
+def test_readme_links_the_site_and_the_executed_copies():
+    from ftkit import site
+
+    section = README.split("## 실행 결과 보기", 1)[1].split("\n## ", 1)[0]
+    assert site.pages_url() in section and "docs/executed/" in section
+    assert "python -m ftkit site --out" in section and "python -m ftkit site --refresh" in section
