@@ -77,7 +77,8 @@ def find_notebooks(names: list[str], folder: Path | None = None) -> list[Path]:
                 f"알 수 없는 노트북 '{name}'입니다. 사용 가능: {', '.join(available)}",
                 f"Unknown notebook '{name}'. Available: {', '.join(available)}",
             )
-        found.append(matches[0])
+        if matches[0] not in found:  # 'run 01 01' (or '01 01_pretraining...') runs lesson 01 once
+            found.append(matches[0])
     return found
 
 
@@ -90,6 +91,11 @@ def kernel_env(profile: str, out_dir: Path) -> dict[str, str]:
            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "TOKENIZERS_PARALLELISM": "false"}
     if profile == "smoke":  # smoke = offline models and data by definition
         env.update(FTKIT_OFFLINE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    # Nothing under $HOME: the datasets cache (lesson 02's load_dataset("csv")) goes to the ftkit cache, matplotlib's
+    # and IPython's folders under --out; a value the user set is kept.
+    homes = {"HF_DATASETS_CACHE": paths.cache_dir() / "hf-datasets",
+             "MPLCONFIGDIR": out_dir / ".config" / "matplotlib", "IPYTHONDIR": out_dir / ".config" / "ipython"}
+    env.update({k: str(v) for k, v in homes.items() if not os.environ.get(k)})
     return env
 
 
@@ -139,6 +145,12 @@ def _write(path: Path, text: str) -> None:
         raise _os_error(path, e) from e
 
 
+DEAD_KERNEL_HINT = (" (커널이 죽었습니다: 대개 메모리 부족입니다. -p N_TRAIN=... 이나 -p BATCH_SIZE=... 로 줄이고, "
+                    "`python -m ftkit plan`으로 필요한 메모리를 먼저 확인하세요 / the kernel died, most often out of "
+                    "memory: lower -p N_TRAIN=... or -p BATCH_SIZE=..., and see `python -m ftkit plan` for the "
+                    "memory a lesson needs)")
+
+
 def execute(notebook: Path, profile: str, out_dir: Path, extra: dict | None = None,
             run_id: str | None = None) -> dict:
     """Run one notebook with papermill; returns a status dict (and updates its results JSON).
@@ -162,14 +174,23 @@ def execute(notebook: Path, profile: str, out_dir: Path, extra: dict | None = No
             status["error"] = f"cell {e.cell_index} (exec {e.exec_count}): {e.ename}: {e.evalue}"
         except Exception as e:  # kernel died, bad notebook JSON, ...
             status["error"] = f"{type(e).__name__}: {e}"
+            if type(e).__name__ == "DeadKernelError":
+                status["error"] += DEAD_KERNEL_HINT
         except RunInterrupted as stop:
             stop.wall_seconds = round(time.perf_counter() - ticker.t0, 1)
             raise
     status["wall_seconds"] = round(ticker.seconds, 1)
     result_path = out_dir / "results" / f"{stem}.json"
     if status["error"] is None:
-        if result_path.exists():
-            result = json.loads(result_path.read_text(encoding="utf-8"))
+        try:
+            result = json.loads(result_path.read_text(encoding="utf-8")) if result_path.exists() else None
+            if result is not None and not isinstance(result, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as e:  # a malformed file fails this lesson, never the whole run
+            result = None
+            status["error"] = (f"results JSON {result_path} cannot be read ({type(e).__name__}: {e}): check "
+                               f"what the notebook's run.record(...) wrote")
+        if status["error"] is None and result is not None:
             if result.get("run_id") != run_id:
                 status["error"] = (f"results JSON {result_path} belongs to another run (run_id "
                                    f"{result.get('run_id')!r}, this run {run_id!r})")
@@ -177,7 +198,7 @@ def execute(notebook: Path, profile: str, out_dir: Path, extra: dict | None = No
                 result["wall_seconds"] = status["wall_seconds"]  # whole execution, kernel start included
                 _write(result_path, json.dumps(result, ensure_ascii=False, indent=2))
                 status["ok"], status["result"] = True, result
-        else:
+        elif status["error"] is None:
             status["error"] = "no results JSON: the notebook never called run.record(...)"
     status["state"] = "ok" if status["ok"] else "failed"
     return status
@@ -268,6 +289,14 @@ def parse_params(items: list[str]) -> dict:
             params[name] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
             params[name] = text
+        if params[name] is None:  # in a lesson, None means "the profile's value": never a silent no-op here
+            raise ConfigError(
+                f"-p {item}: None은 노트북에서 '프로필의 값을 쓴다'는 뜻이라 -p로 줄 수 없습니다. 프로필 값을 쓰려면 "
+                f"-p를 빼고, 데이터 전부를 쓰려면 그 값이 None인 프로필(t4, full)을 고르거나 큰 수를 주세요",
+                f"-p {item}: None means 'the profile's value' in a lesson, so -p cannot set it. Leave the -p out "
+                f"for the profile's value; for all the data pick a profile where it is None (t4, full) or give "
+                f"a large number",
+            )
     return params
 
 
@@ -291,7 +320,18 @@ def prepare_out(out_dir: Path) -> Path:
 
 
 def _open_lock(path: Path) -> int:
-    return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    """Open (create) the lock file without following a symbolic link planted in its place."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as e:
+        if e.errno == errno.ELOOP or path.is_symlink():
+            raise OutputError(
+                f"실행 잠금 파일 {path}이(가) 심볼릭 링크입니다. 링크가 가리키는 파일을 덮어쓰지 않도록 멈췄습니다. "
+                f"링크를 지우거나 다른 --out 폴더를 쓰세요",
+                f"The run lock {path} is a symbolic link; stopped so as not to overwrite what it points to. "
+                f"Remove the link or use another --out folder",
+            ) from e
+        raise
 
 
 class RunLock:

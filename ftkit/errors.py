@@ -24,3 +24,11 @@ class ModelNotAvailableError(FtkitError, LookupError):
 
 class ConfigError(FtkitError, ValueError):
     """An unknown profile, notebook, parameter or an impossible setting (fp16 without a GPU)."""
+
+
+class ResultError(FtkitError, ValueError):
+    """A result that must not be recorded: a NaN or infinite metric, logits or parameter."""
+
+
+class WriteError(FtkitError, OSError):
+    """A result or model file cannot be written (disk full, no permission, read-only folder)."""

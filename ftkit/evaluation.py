@@ -64,19 +64,34 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int]) -> dict
     return metrics
 
 
+def finite_argmax(logits) -> np.ndarray:
+    """``argmax`` over the last axis, refusing NaN or infinite logits (argmax would call them class 0)."""
+    logits = np.asarray(logits)
+    bad = ~np.isfinite(logits)
+    if bad.any():
+        rows = int(bad.reshape(len(logits), -1).any(axis=1).sum()) if logits.ndim > 1 else int(bad.sum())
+        raise DataError(
+            f"모델 출력(logits) 가운데 {rows}개 예시에 NaN이나 무한대가 있습니다. 학습이 발산했습니다: 학습률을 낮추거나 "
+            f"(예: -p LEARNING_RATE=2e-5) 혼합 정밀도(fp16) 설정을 확인하세요",
+            f"{rows} example(s) have NaN or infinite logits: the training diverged. Lower the learning rate "
+            f"(e.g. -p LEARNING_RATE=2e-5) or check the mixed precision (fp16) setting",
+        )
+    return np.argmax(logits, axis=-1)
+
+
 def compute_metrics(eval_pred) -> dict[str, float]:
-    """For ``Trainer(compute_metrics=...)``: logits -> argmax -> accuracy / F1."""
+    """For ``Trainer(compute_metrics=...)``: logits -> argmax -> accuracy / F1 (NaN logits: DataError)."""
     logits, labels = eval_pred
     if isinstance(logits, tuple):
         logits = logits[0]
-    return classification_metrics(labels, np.argmax(logits, axis=-1))
+    return classification_metrics(labels, finite_argmax(logits))
 
 
 def predictions(trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
-    """(true labels, predicted labels) of a Trainer on a tokenised dataset."""
+    """(true labels, predicted labels) of a Trainer on a tokenised dataset (NaN logits: DataError)."""
     out = trainer.predict(dataset)
     logits = out.predictions[0] if isinstance(out.predictions, tuple) else out.predictions
-    return out.label_ids, np.argmax(logits, axis=-1)
+    return out.label_ids, finite_argmax(logits)
 
 
 def confusion(y_true: Sequence[int], y_pred: Sequence[int], num_labels: int) -> np.ndarray:

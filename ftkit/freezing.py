@@ -127,6 +127,11 @@ def layer_patterns(model, layers: Iterable[int]) -> list[str]:
     prefix = re.escape(layer_prefix(model))
     out = []
     for i in layers:
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+            raise ConfigError(f"층 번호는 정수여야 합니다: {i!r} ({type(i).__name__}). 예: [10, 11] 또는 range(8, 12)",
+                              f"Layer indices must be integers, got {i!r} ({type(i).__name__}); e.g. [10, 11] or "
+                              f"range(8, 12)")
+        i = int(i)
         j = i + n if i < 0 else i
         if not 0 <= j < n:
             raise ConfigError(f"층 번호 {i}가 범위를 벗어났습니다 (이 모델은 {n}개 층).",

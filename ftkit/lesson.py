@@ -120,7 +120,14 @@ class Lesson:
         """
         if not self.metrics:
             raise RuntimeError("run.record(...)을 먼저 호출하세요. / Call run.record(...) before run.say(...).")
-        text = template.format_map(self.metrics)
+        try:
+            text = template.format_map(self.metrics)
+        except KeyError as e:
+            from ftkit.errors import ConfigError
+
+            keys = ", ".join(sorted(self.metrics))
+            raise ConfigError(f"run.say: 기록한 지표에 없는 키입니다: {e.args[0]!r}. run.record(...)에 넣은 키: {keys}",
+                              f"run.say: no recorded metric {e.args[0]!r}. Keys given to run.record(...): {keys}") from e
         if self.data_source == "sample":
             text = SAMPLE_NOTICE + text
         report.add_said(self.notebook, text)

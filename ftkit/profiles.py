@@ -19,6 +19,7 @@ the type checks; add one to :data:`SCHEMA` for allowed values or a type the prof
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -324,11 +325,25 @@ def _problem(notebook: str, name: str, value: Any, param: Param) -> tuple[str, s
             if problem:
                 return problem
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            return (f"{name}={value!r}: 유한한 수가 필요합니다 (inf나 nan은 쓸 수 없습니다. 예: 1e999는 inf가 됩니다)",
+                    f"{name}={value!r}: must be a finite number (not inf or nan; 1e999, for one, becomes inf)")
+        if name == "SEED" and not 0 <= value < 2**32:
+            return (f"SEED={value!r}: 0 이상 2**32 미만의 정수여야 합니다 (numpy와 torch가 받는 범위)",
+                    f"SEED={value!r}: must be an integer from 0 to 2**32 - 1 (what numpy and torch accept)")
+        cap = MAX_LENGTH_CAP.get(notebook, 512)
+        if name == "MAX_LENGTH" and isinstance(value, int) and value > cap:
+            return (f"MAX_LENGTH={value!r}: 이 강의의 모델은 {cap} 토큰까지만 받습니다 ({cap} 이하로 주세요)",
+                    f"MAX_LENGTH={value!r}: this lesson's model takes at most {cap} tokens (give {cap} or less)")
         if param.positive and not value > 0:
             return (f"{name}={value!r}: 0보다 커야 합니다", f"{name}={value!r}: must be greater than 0")
         if param.below_one and not value < 1:
             return (f"{name}={value!r}: 1보다 작아야 합니다", f"{name}={value!r}: must be less than 1")
     return None
+
+
+# The longest input each lesson's models take: 512 positions for the BERT-style encoders, 32,768 for Gemma-3.
+MAX_LENGTH_CAP = {"08_llm_instruction_tuning": 32768}
 
 
 def check_values(notebook: str, values: dict[str, Any]) -> None:

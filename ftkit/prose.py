@@ -11,7 +11,11 @@ given to it, formatted with ``fmt``, so ``run.say`` and the prose-number check s
 """
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Callable, Sequence
+
+from ftkit.errors import ResultError
 
 # Korean readings of digits: does the reading end in a final consonant (받침), and is it ㄹ?
 _DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ",
@@ -77,8 +81,19 @@ def _fmt(value: float, fmt: str, unit: str) -> str:
     return f"{value:{fmt}}{unit}"
 
 
+def _finite(**values: float) -> None:
+    """Refuse NaN and infinity: a sentence about them ('내려갔습니다') would be made up."""
+    bad = {k: v for k, v in values.items() if not isinstance(v, numbers.Real) or not math.isfinite(v)}
+    if bad:
+        shown = ", ".join(f"{k}={v!r}" for k, v in bad.items())
+        raise ResultError(f"유한한 수가 아니라 문장으로 쓸 수 없습니다: {shown}. 값을 만든 셀(학습이 발산했는지)을 확인하세요",
+                          f"Not finite numbers, so no sentence can be written about them: {shown}. Check the cell "
+                          f"that computed them (did the training diverge?)")
+
+
 def direction(before: float, after: float, band: float = 0.0) -> str:
     """'up', 'down' or 'same': 'same' when ``|after - before| <= band`` (noise)."""
+    _finite(before=before, after=after, band=band)
     if band < 0:
         raise ValueError("band is a half-width and cannot be negative")
     diff = after - before
@@ -92,6 +107,7 @@ def change(before: float, after: float, band: float = 0.0, fmt: str = ".3f", uni
 
     Values equal at the printed precision count as no change even with ``band=0``.
     """
+    _finite(before=before, after=after, band=band)
     a, b = _fmt(before, fmt, unit), _fmt(after, fmt, unit)
     way = "same" if a == b else direction(before, after, band)
     if way == "same":
@@ -103,6 +119,7 @@ def change(before: float, after: float, band: float = 0.0, fmt: str = ".3f", uni
 
 def speedup(ratio: float, band: float = 0.05, fmt: str = ".1f") -> str:
     """A time ratio (old time / new time) as '1.8배 빨라졌습니다', '0.7배로 오히려 느려졌습니다' or no change."""
+    _finite(ratio=ratio, band=band)
     r = _fmt(ratio, fmt, "배")
     way = direction(1.0, ratio, band)
     if way == "up":
@@ -136,6 +153,7 @@ def paired_bootstrap_band(metric: Callable[[Sequence, Sequence], float], y_true:
 
 def proportion_band(p: float, n: int, z: float = 1.96) -> float:
     """Half-width of the normal interval of a proportion (an accuracy) measured on ``n`` items."""
+    _finite(p=p)
     if n <= 0:
         raise ValueError("proportion_band needs n > 0")
     return float(z * (max(p * (1 - p), 0.0) / n) ** 0.5)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ftkit import paths
+from ftkit.errors import ResultError, WriteError
 
 _START = time.time()
 RUN_ID_ENV = "FTKIT_RUN_ID"
@@ -27,14 +28,22 @@ def current_run_id() -> str | None:
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace``: readers see the old or the new file."""
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace``: readers see the old or the new file.
+
+    The temporary file is made by ``tempfile.mkstemp`` in the target folder (a new, unpredictable name opened
+    with O_EXCL), so a symbolic link planted in a shared folder is never followed; ``os.replace`` swaps the
+    name itself, so a link at ``path`` is replaced, not written through."""
+    import tempfile
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -43,8 +52,8 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 
 def write_json_atomic(path: str | Path, obj: Any) -> Path:
-    """``write_text_atomic`` for a JSON object (UTF-8, indented)."""
-    return write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2))
+    """``write_text_atomic`` for a JSON object (UTF-8, indented; NaN and infinity refused: standard JSON only)."""
+    return write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False))
 
 
 def peak_memory_mb() -> float:
@@ -91,15 +100,28 @@ def results_dir() -> Path:
     return path
 
 
-def _clean(value: Any) -> Any:
-    """Make numpy/torch scalars JSON-friendly; NaN/inf become None so JSON stays valid."""
+def _clean(value: Any, strict: bool = False, where: str = "") -> Any:
+    """Make numpy/torch scalars and arrays JSON-friendly.
+
+    ``strict`` (metrics and parameters): a NaN or infinite number raises :class:`ResultError` naming it, so a
+    diverged run fails instead of recording ``null``. Elsewhere (tables: pandas' empty cells are NaN) it
+    becomes None."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): _clean(v, strict, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+    if hasattr(value, "tolist") and callable(value.tolist) and getattr(value, "ndim", 0) > 0:
+        value = value.tolist()  # numpy arrays and torch tensors
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [_clean(v, strict, f"{where}[{i}]") for i, v in enumerate(value)]
     if hasattr(value, "item") and callable(value.item):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
+        if strict:
+            raise ResultError(
+                f"기록하려는 값 {where}={value}이(가) 유한한 수가 아닙니다. 학습이 발산했을 수 있습니다: 학습률을 낮추거나 "
+                f"(-p LEARNING_RATE=...) 입력을 확인하세요",
+                f"The value {where}={value} is not a finite number; the training may have diverged: lower the "
+                f"learning rate (-p LEARNING_RATE=...) or check the input",
+            )
         return None
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
@@ -152,6 +174,8 @@ def record(notebook: str, metrics: dict[str, Any], tables: dict[str, Any] | None
     """
     tables = {name: (t.to_dict(orient="records") if hasattr(t, "to_dict") else t)
               for name, t in (tables or {}).items()}
+    metrics = _clean(metrics, strict=True)  # a NaN/inf metric fails the run here, before anything is written
+    params = _clean(params or {}, strict=True)
     result = {
         "notebook": notebook,
         "run_id": current_run_id(),
@@ -166,7 +190,19 @@ def record(notebook: str, metrics: dict[str, Any], tables: dict[str, Any] | None
         "datasets": _datasets_read(),
         "throughput": throughput(notebook, params or {}),
     }
-    return write_json_atomic(results_dir() / f"{notebook}.json", _clean(result))
+    path = results_dir() / f"{notebook}.json"
+    try:
+        return write_json_atomic(path, _clean(result))
+    except OSError as e:
+        import errno
+
+        full = e.errno == errno.ENOSPC
+        raise WriteError(
+            f"결과 파일 {path}을(를) 쓰지 못했습니다 ({e.strerror or e}). "
+            + ("디스크 공간을 비우세요" if full else "FTKIT_OUTPUT_DIR(또는 --out)를 쓸 수 있는 폴더로 지정하세요"),
+            f"Could not write the results file {path} ({e.strerror or e}). "
+            + ("Free some disk space" if full else "Point FTKIT_OUTPUT_DIR (or --out) to a folder you can write to"),
+        ) from e
 
 
 def add_said(notebook: str, text: str) -> None:

@@ -165,16 +165,15 @@ def test_disk_full_at_the_summary_is_ftkits_error_and_keeps_the_old_summary(tmp_
     from ftkit import report
 
     (tmp_path / "summary.md").write_text("previous summary\n", encoding="utf-8")
-    real_open = open
+    real_fdopen = os.fdopen
 
-    def full_disk_open(path, mode="r", *a, **kw):
-        if "w" in mode and str(path).endswith(".tmp"):
-            f = real_open(path, mode, *a, **kw)
+    def full_disk_fdopen(fd, mode="r", *a, **kw):  # the temporary file write_text_atomic opens
+        f = real_fdopen(fd, mode, *a, **kw)
+        if "w" in mode:
             f.write = lambda text: (_ for _ in ()).throw(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
-            return f
-        return real_open(path, mode, *a, **kw)
+        return f
 
-    monkeypatch.setattr(report, "open", full_disk_open, raising=False)
+    monkeypatch.setattr(report.os, "fdopen", full_disk_fdopen)
     with pytest.raises(cli.OutputError) as err:
         cli.summary_table([{"notebook": "a", "ok": False, "error": "x", "wall_seconds": 1.0}], tmp_path)
     assert "Disk full" in err.value.en and "ENOSPC" in err.value.en and "디스크가 가득" in err.value.ko

@@ -73,12 +73,12 @@ def test_bad_profile_notebook_parameter_errors_are_bilingual(call, text):
 
 
 def test_record_writes_json_with_required_fields():
-    path = report.record("00_test", {"acc": 0.5, "bad": float("nan")}, tables={"t": [{"a": 1}]},
-                         params={"PROFILE": "smoke"})
+    path = report.record("00_test", {"acc": 0.5}, tables={"t": [{"a": 1}]}, params={"PROFILE": "smoke"})
     result = json.loads(path.read_text(encoding="utf-8"))
     assert set(result) >= {"notebook", "profile", "device", "wall_seconds", "peak_memory_mb", "metrics", "tables"}
     assert result["profile"] == "smoke" and result["metrics"]["acc"] == 0.5
-    assert result["metrics"]["bad"] is None  # NaN never reaches JSON as an invalid token
+    with pytest.raises(ValueError, match="not a finite number"):  # a NaN metric fails the run (test_bad_input)
+        report.record("00_test", {"acc": 0.5, "bad": float("nan")}, params={"PROFILE": "smoke"})
     assert result["peak_memory_mb"] > 10 and math.isfinite(result["wall_seconds"])
 
 
@@ -89,7 +89,7 @@ def test_say_renders_only_recorded_metrics():
     run.record({"acc": 0.8125, "n": 16})
     text = run.say("정확도 {acc:.3f}, 샘플 {n}개")
     assert text == "정확도 0.812, 샘플 16개" or text == "정확도 0.813, 샘플 16개"
-    with pytest.raises(KeyError):
+    with pytest.raises(ConfigError, match="not_recorded"):
         run.say("{not_recorded:.2f}")
     assert report.load("00_test")["said"] == [text]
 
