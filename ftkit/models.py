@@ -99,6 +99,12 @@ def resolve(model_id: str) -> str:
     """
     model_id = str(model_id)
     if os.path.isdir(model_id):
+        if not os.path.isfile(os.path.join(model_id, "config.json")):
+            raise ModelNotAvailableError(
+                f"폴더 {model_id}에 config.json이 없어 모델 폴더가 아닙니다. save_pretrained(...)로 저장한 폴더나 허브 "
+                f"모델 id를 주세요",
+                f"The folder {model_id} has no config.json, so it is not a model folder. Give a folder written by "
+                f"save_pretrained(...) or a Hub model id")
         return model_id
     if model_id == TINY:
         return str(build_tiny_model())

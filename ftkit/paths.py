@@ -80,15 +80,28 @@ def cache_dir() -> Path:
     """Cache folder for converted models and downloads; created on first use."""
     value = os.environ.get("FTKIT_CACHE_DIR", "").strip()
     path = Path(value).expanduser() if value else Path.home() / ".cache" / "ftkit"
-    path.mkdir(parents=True, exist_ok=True)
+    _make_folder(path, "FTKIT_CACHE_DIR" if value else None)
     return path
+
+
+def _make_folder(path: Path, variable: str | None) -> None:
+    """``mkdir -p`` with a ko/en error naming the environment variable when ``path`` (or a parent) is a file."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as e:
+        from ftkit.errors import ConfigError
+
+        where = f"환경 변수 {variable}의 " if variable else ""
+        where_en = f"{variable} " if variable else ""
+        raise ConfigError(f"{where}경로 {path}은(는) 폴더가 아니라 파일(또는 그 아래)입니다. 폴더 경로로 바꾸세요",
+                          f"The {where_en}path {path} is (under) a file, not a folder; give a folder path") from e
 
 
 def output_dir() -> Path:
     """Folder for checkpoints and results; created on first use."""
     value = os.environ.get("FTKIT_OUTPUT_DIR", "").strip()
     path = Path(value).expanduser() if value else cache_dir() / "outputs"
-    path.mkdir(parents=True, exist_ok=True)
+    _make_folder(path, "FTKIT_OUTPUT_DIR" if value else None)
     return path
 
 

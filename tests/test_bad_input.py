@@ -219,3 +219,23 @@ def test_recording_into_a_folder_that_cannot_be_written_says_what_to_do(tmp_path
     with pytest.raises(WriteError) as err:
         report.record("00_test", {"accuracy": 0.5}, params={"PROFILE": "smoke"})
     assert "Free some disk space" in err.value.en and "디스크" in err.value.ko
+
+
+def test_a_cache_dir_that_is_a_file_names_the_variable(tmp_path, monkeypatch):
+    from ftkit import paths
+
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    monkeypatch.setenv("FTKIT_CACHE_DIR", str(tmp_path / "file"))
+    with pytest.raises(ConfigError) as err:
+        paths.cache_dir()
+    assert "FTKIT_CACHE_DIR" in err.value.en and "FTKIT_CACHE_DIR" in err.value.ko and "not a folder" in err.value.en
+
+
+def test_a_folder_without_a_model_is_not_accepted_as_one(tmp_path):
+    from ftkit import models
+    from ftkit.errors import ModelNotAvailableError
+
+    with pytest.raises(ModelNotAvailableError) as err:
+        models.resolve(str(tmp_path))  # like resolve('/etc')
+    assert "config.json" in err.value.en and "save_pretrained" in err.value.ko
+    assert models.resolve(str(models.build_tiny_model())) == str(models.build_tiny_model())

@@ -75,6 +75,7 @@ def test_online_returns_hub_ids_unchanged(online):
 
 
 def test_local_folder_is_returned_unchanged(offline, tmp_path):
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")  # a saved model folder (save_pretrained)
     assert models.resolve(str(tmp_path)) == str(tmp_path)
 
 
